@@ -1,0 +1,3 @@
+module github.com/hydralog/hydra
+
+go 1.26
