@@ -1,3 +1,11 @@
 module github.com/hydralog/hydra
 
 go 1.26
+
+require (
+	github.com/stretchr/testify v1.12.1
+	go.uber.org/goleak v1.3.0
+	gopkg.in/natefinch/lumberjack.v2 v2.2.1
+)
+
+require go.yaml.in/yaml/v3 v3.0.5 // indirect

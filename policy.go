@@ -1,0 +1,195 @@
+// This file owns the overflow policies: what a caller of Handle does when a
+// destination's queue is full.
+
+package hydra
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Policy says what Handle does when a destination's queue is full.
+//
+// Whatever the policy, a record at or above [AsyncOptions.NeverDrop] waits
+// for room instead of being dropped, and every record dropped is counted in
+// [DestinationStats.Dropped] and announced in the destination's own output
+// (see the package documentation, "Drops are visible").
+type Policy int
+
+const (
+	// Block makes the caller wait for room: nothing is lost, but a slow
+	// destination slows the goroutines logging to it. With
+	// [AsyncOptions.BlockTimeout] the wait is bounded and a record that
+	// still finds no room is dropped.
+	Block Policy = iota
+	// DropNewest discards the incoming record: the caller never waits and
+	// the queue keeps the oldest records.
+	DropNewest
+	// DropOldest evicts the oldest queued record to make room for the
+	// incoming one: the caller never waits and the queue keeps the newest
+	// records. The eviction and the enqueue are one atomic step.
+	DropOldest
+)
+
+var policyNames = [...]string{
+	Block:      "block",
+	DropNewest: "drop-newest",
+	DropOldest: "drop-oldest",
+}
+
+// String returns "block", "drop-newest" or "drop-oldest", or "Policy(n)" for
+// a value that is none of them.
+func (p Policy) String() string {
+	if p.valid() {
+		return policyNames[p]
+	}
+	return fmt.Sprintf("Policy(%d)", int(p))
+}
+
+func (p Policy) valid() bool { return p >= 0 && int(p) < len(policyNames) }
+
+// MarshalText implements [encoding.TextMarshaler]. It fails for a value that
+// is not one of the declared policies.
+func (p Policy) MarshalText() ([]byte, error) {
+	if !p.valid() {
+		return nil, fmt.Errorf("hydra: cannot marshal invalid %v", p)
+	}
+	return []byte(policyNames[p]), nil
+}
+
+// UnmarshalText implements [encoding.TextUnmarshaler]. It accepts the names
+// String returns, in any case, and "_" for "-" ("DROP_OLDEST").
+func (p *Policy) UnmarshalText(text []byte) error {
+	name := strings.ReplaceAll(strings.ToLower(string(text)), "_", "-")
+	for i, n := range policyNames {
+		if n == name {
+			*p = Policy(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("hydra: unknown policy %q (want %s, %s or %s)",
+		text, policyNames[Block], policyNames[DropNewest], policyNames[DropOldest])
+}
+
+// AsyncOptions configures the queue in front of a destination.
+// The zero value is a lossless queue of [DefaultQueueSize] records.
+type AsyncOptions struct {
+	// QueueSize is the capacity of the queue, in records. 0 means
+	// DefaultQueueSize; other values are rounded up to a power of two.
+	// Each slot takes about 320 bytes whether used or not.
+	QueueSize int
+	// Overflow is what a full queue does to the caller. The zero value is
+	// Block.
+	Overflow Policy
+	// BlockTimeout bounds the wait under Block: a record that finds no room
+	// within it is dropped. 0 waits for room however long it takes. It is an
+	// error with any other policy.
+	BlockTimeout time.Duration
+	// NeverDrop protects records at or above this level: they wait for room
+	// under every policy, without BlockTimeout, and DropOldest never evicts
+	// them. nil protects nothing.
+	NeverDrop slog.Leveler
+}
+
+const (
+	// DefaultQueueSize is the queue capacity used when
+	// [AsyncOptions.QueueSize] is 0.
+	DefaultQueueSize = 8192
+	// MaxQueueSize is the largest [AsyncOptions.QueueSize] accepted.
+	MaxQueueSize = 1 << 20
+)
+
+// enqueue puts e on the queue, applying the overflow policy when it is full.
+// It runs on the caller's goroutine.
+func (q *queue) enqueue(e *entry) error {
+	pinned := q.neverDrop != nil && e.rec.Level >= q.neverDrop.Level()
+	res := q.ring.push(e, pinned)
+	if res == ringFull {
+		q.noteFull()
+		res = q.evictForRoom(e, pinned)
+	}
+	switch res {
+	case pushed:
+		q.wake()
+		return nil
+	case ringClosed:
+		q.rejected.Add(1)
+		return ErrClosed
+	}
+	// Still full: under DropOldest because the oldest record is protected.
+	if pinned {
+		return q.waitForRoom(e, true, 0)
+	}
+	if q.policy == Block {
+		return q.waitForRoom(e, false, q.blockTimeout)
+	}
+	q.rejected.Add(1)
+	return nil
+}
+
+// evictForRoom is the DropOldest step for a full queue: the oldest record
+// makes room for e, unless it is protected by NeverDrop (then the result is
+// headPinned). Under the other policies it returns ringFull at once.
+func (q *queue) evictForRoom(e *entry, pinned bool) pushResult {
+	if q.policy != DropOldest {
+		return ringFull
+	}
+	for {
+		switch res := q.ring.replaceOldest(e, pinned); res {
+		case pushed:
+			q.evicted.Add(1)
+			return pushed
+		case evictedClosed:
+			q.evicted.Add(1)
+			return ringClosed
+		case ringRoom:
+			if res := q.ring.push(e, pinned); res != ringFull {
+				return res
+			}
+			// Full again: another producer took the room first.
+		default: // headPinned, ringClosed
+			return res
+		}
+	}
+}
+
+// waitForRoom waits until e fits in the queue, the queue is closed, or
+// timeout (if positive) expires; then e is dropped. A protected record under
+// DropOldest keeps trying to evict an unprotected oldest record meanwhile.
+func (q *queue) waitForRoom(e *entry, pinned bool, timeout time.Duration) error {
+	start := time.Now()
+	defer func() { q.blocked.Add(int64(time.Since(start))) }()
+	var expired <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	q.room.waiters.Add(1)
+	defer q.room.waiters.Add(-1)
+	for {
+		// Take the channel before trying, so that room made after the try
+		// closes this channel (or a later one) and the wait cannot miss it.
+		ch := q.room.channel()
+		res := q.ring.push(e, pinned)
+		if res == ringFull {
+			res = q.evictForRoom(e, pinned)
+		}
+		switch res {
+		case pushed:
+			q.wake()
+			return nil
+		case ringClosed:
+			q.rejected.Add(1)
+			return ErrClosed
+		}
+		select {
+		case <-ch:
+		case <-expired:
+			q.rejected.Add(1)
+			return nil
+		}
+	}
+}

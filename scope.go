@@ -1,0 +1,145 @@
+// This file owns what travels with a record besides its own attributes:
+// the scope bound by WithAttrs and WithGroup, and the preparation a record
+// gets on the caller's goroutine before it is queued.
+
+package hydra
+
+import (
+	"log/slog"
+	"slices"
+)
+
+// scope is one link in the chain of WithAttrs and WithGroup calls that made
+// a Handler: either a group name or a list of attributes, on top of its
+// parent's. It is immutable once built, except for derived (see there), and
+// shared by every record logged through the Handler and its descendants.
+type scope struct {
+	parent *scope
+	group  string      // a WithGroup link
+	attrs  []slog.Attr // a WithAttrs link; LogValuers already resolved
+	groups int         // groups open after this link, counting the parent's
+
+	// derived caches, per sink that formats through a slog.Handler, that
+	// handler with this scope applied (WithGroup/WithAttrs replayed on it).
+	// Each sink owns its own element: only that sink's consumer goroutine
+	// (or, for a Sync sink, the caller holding the sink's lock) reads or
+	// writes it, so no element is ever shared between goroutines.
+	derived []slog.Handler
+}
+
+func (sc *scope) openGroups() int {
+	if sc == nil {
+		return 0
+	}
+	return sc.groups
+}
+
+func (sc *scope) withAttrs(attrs []slog.Attr, nDerived int) *scope {
+	return &scope{parent: sc, attrs: attrs, groups: sc.openGroups(), derived: make([]slog.Handler, nDerived)}
+}
+
+func (sc *scope) withGroup(name string, nDerived int) *scope {
+	return &scope{parent: sc, group: name, groups: sc.openGroups() + 1, derived: make([]slog.Handler, nDerived)}
+}
+
+// handler returns base with the scope applied, building it on first use for
+// the sink whose slot is i. copyAttrs passes each WithAttrs a copy of the
+// attributes, for handlers that may modify the slice they are given.
+func (sc *scope) handler(i int, base slog.Handler, copyAttrs bool) slog.Handler {
+	if sc == nil {
+		return base
+	}
+	if h := sc.derived[i]; h != nil {
+		return h
+	}
+	h := sc.parent.handler(i, base, copyAttrs)
+	if sc.attrs != nil {
+		as := sc.attrs
+		if copyAttrs {
+			as = slices.Clone(as)
+		}
+		h = h.WithAttrs(as)
+	} else {
+		h = h.WithGroup(sc.group)
+	}
+	sc.derived[i] = h
+	return h
+}
+
+// prepare makes r safe to queue: every LogValuer among its attributes, at
+// any depth, is resolved now, so the value logged is the value at the time
+// of the call. When findLayer is set it also returns the value of the first
+// top-level attribute whose key is key.
+//
+// r itself needs no copying beyond what the caller does: a Record keeps up
+// to five attributes inline, and Clone only clips the slice holding the
+// rest so that a later AddAttrs on the caller's copy cannot write into it.
+func prepare(r *slog.Record, key string, findLayer bool) (layer string, found bool) {
+	resolve, seen := false, false
+	r.Attrs(func(a slog.Attr) bool {
+		if findLayer && !seen && a.Key == key {
+			seen = true
+			if a.Value.Kind() != slog.KindLogValuer {
+				layer, found = a.Value.String(), true
+			}
+		}
+		if !resolve && needsResolve(a.Value) {
+			resolve = true
+		}
+		return true
+	})
+	if !resolve {
+		*r = r.Clone()
+		return layer, found
+	}
+	nr := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	r.Attrs(func(a slog.Attr) bool {
+		a = resolveAttr(a)
+		if seen && !found && a.Key == key {
+			layer, found = a.Value.String(), true
+		}
+		nr.AddAttrs(a)
+		return true
+	})
+	*r = nr
+	return layer, found
+}
+
+// needsResolve reports whether v is or contains a LogValuer.
+func needsResolve(v slog.Value) bool {
+	switch v.Kind() {
+	case slog.KindLogValuer:
+		return true
+	case slog.KindGroup:
+		return slices.ContainsFunc(v.Group(), func(a slog.Attr) bool { return needsResolve(a.Value) })
+	}
+	return false
+}
+
+// resolveAttr returns a with its value resolved, at any depth. A LogValue
+// method that panics yields an error value (slog.Value.Resolve recovers).
+func resolveAttr(a slog.Attr) slog.Attr {
+	a.Value = a.Value.Resolve()
+	if a.Value.Kind() != slog.KindGroup {
+		return a
+	}
+	g := a.Value.Group()
+	if !slices.ContainsFunc(g, func(a slog.Attr) bool { return needsResolve(a.Value) }) {
+		return a
+	}
+	resolved := make([]slog.Attr, len(g))
+	for i, ga := range g {
+		resolved[i] = resolveAttr(ga)
+	}
+	a.Value = slog.GroupValue(resolved...)
+	return a
+}
+
+// resolveAttrs resolves attrs in place, for WithAttrs (which owns the slice).
+func resolveAttrs(attrs []slog.Attr) {
+	for i, a := range attrs {
+		if needsResolve(a.Value) {
+			attrs[i] = resolveAttr(a)
+		}
+	}
+}

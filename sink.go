@@ -1,0 +1,238 @@
+// This file owns sink, a destination after sharing: where its records go
+// (an output), whether a queue stands in front of it, its counters and the
+// errors it has not reported yet.
+
+package hydra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"gopkg.in/natefinch/lumberjack.v2"
+)
+
+// sink is one destination as the routing table sees it. Destinations that
+// name the same file (or stream, writer or handler) in several layers share
+// one sink, so one queue and one writer.
+type sink struct {
+	name   string
+	kind   string   // the Destination.Type, "console" folded into "stdout"
+	layers []string // the layers that route to it, sorted
+	out    output
+	q      *queue             // nil: Sync, written on the caller's goroutine under mu
+	ctx    bool               // entries carry the caller's context (handler destinations)
+	inner  slog.Handler       // handler destinations: asked Enabled before a record is queued
+	file   *lumberjack.Logger // file destinations: for Rotate
+
+	written atomic.Uint64
+	failed  atomic.Uint64
+
+	// mu serializes the writes of a Sync sink, and Rotate with the closing
+	// of a file. closed is set once the output is closed.
+	mu     sync.Mutex
+	closed bool
+
+	// Sync sinks only.
+	accepted    atomic.Uint64
+	closedDrops atomic.Uint64
+
+	onError func(error)
+	errs    errorLog
+}
+
+// output is where a sink's records end up. The consumer goroutine (or, for
+// a Sync sink, the caller holding sink.mu) is its only user.
+type output interface {
+	// add takes one record: a stream output formats it into the pending
+	// batch (writing the batch first if the record does not fit), a handler
+	// output hands it to its handler.
+	add(e *entry) result
+	// full reports whether the pending batch should be written before
+	// anything more is added.
+	full() bool
+	// flush writes the pending batch.
+	flush() result
+	// close flushes and releases what the output owns (its file).
+	close() error
+}
+
+// result says what became of the records an output wrote.
+type result struct {
+	written, failed int
+	err             error
+}
+
+// put hands a prepared record to the sink: to its queue, or straight to its
+// output for a Sync sink. It runs on the caller's goroutine.
+func (s *sink) put(ctx context.Context, r *slog.Record, sc *scope) error {
+	e := entry{rec: *r, scope: sc}
+	if s.ctx {
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		e.ctx = ctx
+	}
+	if s.q != nil {
+		return s.q.enqueue(&e)
+	}
+	return s.writeSync(&e)
+}
+
+// writeSync writes e on the caller's goroutine. Errors are returned to the
+// caller as well as reported like asynchronous ones.
+func (s *sink) writeSync(e *entry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		s.closedDrops.Add(1)
+		return ErrClosed
+	}
+	s.accepted.Add(1)
+	res := s.out.add(e)
+	if res2 := s.out.flush(); res2 != (result{}) {
+		res.written += res2.written
+		res.failed += res2.failed
+		res.err = errors.Join(res.err, res2.err)
+	}
+	return s.settle(res)
+}
+
+// closeOutput closes the output once: after it a Sync sink drops records
+// with ErrClosed and Rotate leaves the file alone.
+func (s *sink) closeOutput() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
+	if err := s.out.close(); err != nil {
+		s.report(fmt.Errorf("hydra: %s: close: %w", s.name, err))
+	}
+}
+
+// rotate rotates the sink's file, unless it is closed.
+func (s *sink) rotate() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if err := s.file.Rotate(); err != nil {
+		return fmt.Errorf("hydra: %s: rotate: %w", s.name, err)
+	}
+	return nil
+}
+
+// settle counts what an output did and reports its error. It returns the
+// error as reported.
+func (s *sink) settle(res result) error {
+	if res.written > 0 {
+		s.written.Add(uint64(res.written))
+	}
+	if res.failed > 0 {
+		s.failed.Add(uint64(res.failed))
+	}
+	if res.err == nil {
+		return nil
+	}
+	err := fmt.Errorf("hydra: %s: %w", s.name, res.err)
+	if res.failed > 0 {
+		err = fmt.Errorf("hydra: %s: %d records not written: %w", s.name, res.failed, res.err)
+	}
+	s.report(err)
+	return err
+}
+
+// report passes err to Config.OnError and keeps it for the next Flush or
+// Close.
+func (s *sink) report(err error) {
+	if s.onError != nil {
+		s.onError(err)
+	}
+	s.errs.add(err)
+}
+
+// errorLog keeps the errors of a sink until Flush or Close returns them.
+// It keeps the first maxKeptErrors and counts the rest, so a destination
+// that fails for hours costs bounded memory.
+type errorLog struct {
+	mu   sync.Mutex
+	errs []error
+	more int
+}
+
+const maxKeptErrors = 8
+
+func (l *errorLog) add(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.errs) < maxKeptErrors {
+		l.errs = append(l.errs, err)
+	} else {
+		l.more++
+	}
+}
+
+// take returns the kept errors joined, and forgets them.
+func (l *errorLog) take() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	errs := l.errs
+	if l.more > 0 {
+		errs = append(errs, fmt.Errorf("hydra: and %d more errors", l.more))
+	}
+	l.errs, l.more = nil, 0
+	return errors.Join(errs...)
+}
+
+// handlerOutput hands records to a slog.Handler, one call per record.
+type handlerOutput struct {
+	h   slog.Handler
+	idx int // this sink's slot in scope.derived
+	n   int // records since the last flush
+}
+
+// handlerBatch is how many records a handler sink takes before it reports
+// progress to Flush.
+const handlerBatch = 256
+
+func (o *handlerOutput) add(e *entry) (res result) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = result{err: fmt.Errorf("handler panicked: %v", p)}
+			if !e.notice {
+				res.failed = 1
+			}
+		}
+	}()
+	o.n++
+	h := e.scope.handler(o.idx, o.h, true)
+	if err := h.Handle(e.ctx, e.rec); err != nil {
+		if e.notice {
+			return result{err: err}
+		}
+		return result{failed: 1, err: err}
+	}
+	if e.notice {
+		return result{}
+	}
+	return result{written: 1}
+}
+
+func (o *handlerOutput) full() bool    { return o.n >= handlerBatch }
+func (o *handlerOutput) flush() result { o.n = 0; return result{} }
+func (o *handlerOutput) close() error  { return nil }
+
+// discardOutput is the "null" destination: records are counted as written
+// and go nowhere.
+type discardOutput struct{}
+
+func (discardOutput) add(*entry) result { return result{written: 1} }
+func (discardOutput) full() bool        { return false }
+func (discardOutput) flush() result     { return result{} }
+func (discardOutput) close() error      { return nil }

@@ -1,0 +1,98 @@
+// This file owns the counters hydra exposes: Stats and DestinationStats.
+
+package hydra
+
+import (
+	"slices"
+	"time"
+)
+
+// Stats is a snapshot of a Handler's counters, summed over its
+// destinations. Every record routed to a destination is counted there once
+// in Accepted and, once it is settled, once in Written, Dropped or Failed:
+// after Flush returns, and with no records logged meanwhile,
+// Accepted == Written + Dropped + Failed for every destination.
+type Stats struct {
+	Accepted, Written, Dropped, Failed uint64
+	Destinations                       []DestinationStats
+}
+
+// DestinationStats is a snapshot of one destination's counters. A
+// destination shared by several layers appears once.
+type DestinationStats struct {
+	// Name is "file:<path>", "stdout", "stderr", "writer", "handler" or
+	// "null".
+	Name string
+	// Layers are the layers that route to the destination.
+	Layers []string
+	// Policy is the overflow policy of its queue.
+	Policy Policy
+	// Sync is true for a destination written on the caller's goroutine.
+	Sync bool
+	// Accepted counts the records routed to it (after the level checks),
+	// including those dropped later.
+	Accepted uint64
+	// Written counts the records handed to its writer or handler without
+	// error.
+	Written uint64
+	// Dropped counts the records discarded by the overflow policy, by
+	// Shutdown's deadline, or because they arrived after Close.
+	Dropped uint64
+	// Failed counts the records whose write or handler call failed.
+	Failed uint64
+	// Queued is Accepted minus the three counts above: the records waiting
+	// in the queue or being written now.
+	Queued int
+	// Capacity is the size of the queue; 0 for a Sync destination.
+	Capacity int
+	// HighWater is the most records seen waiting at once. The consumer
+	// samples the queue before every batch and callers raise it to
+	// Capacity when they find the queue full, so it is exact at the top and
+	// may miss a lower peak between two batches.
+	HighWater int
+	// Blocked is the total time callers spent waiting for room.
+	Blocked time.Duration
+}
+
+// Stats returns a snapshot of the counters. It is cheap enough to call
+// every second: a few atomic loads per destination.
+func (h *Handler) Stats() Stats {
+	var st Stats
+	st.Destinations = make([]DestinationStats, 0, len(h.c.sinks))
+	for _, s := range h.c.sinks {
+		ds := s.stats()
+		st.Accepted += ds.Accepted
+		st.Written += ds.Written
+		st.Dropped += ds.Dropped
+		st.Failed += ds.Failed
+		st.Destinations = append(st.Destinations, ds)
+	}
+	return st
+}
+
+// stats reads the sink's counters. Settled counts are read before the
+// accepted count, which only grows, so Queued is never negative.
+func (s *sink) stats() DestinationStats {
+	ds := DestinationStats{
+		Name:   s.name,
+		Layers: slices.Clone(s.layers),
+		Sync:   s.q == nil,
+	}
+	ds.Written = s.written.Load()
+	ds.Failed = s.failed.Load()
+	if q := s.q; q != nil {
+		ds.Policy = q.policy
+		ds.Capacity = q.ring.capacity()
+		ds.Blocked = time.Duration(q.blocked.Load())
+		evicted, abandoned, rejected := q.evicted.Load(), q.abandoned.Load(), q.rejected.Load()
+		ds.Dropped = rejected + evicted + abandoned
+		ds.Accepted = q.ring.enqueued() + rejected
+		q.raiseHighWater(q.ring.len())
+		ds.HighWater = int(q.highWater.Load())
+	} else {
+		ds.Dropped = s.closedDrops.Load()
+		ds.Accepted = s.accepted.Load() + ds.Dropped
+	}
+	ds.Queued = int(ds.Accepted - ds.Written - ds.Dropped - ds.Failed)
+	return ds
+}
