@@ -398,11 +398,11 @@ func TestFilePermissions(t *testing.T) {
 	}})
 	require.NoError(t, h.Close())
 	for path, want := range map[string]os.FileMode{
-		def:                            0o600,
-		filepath.Dir(def):              0o700,
+		def:                             0o600,
+		filepath.Dir(def):               0o700,
 		filepath.Dir(filepath.Dir(def)): 0o700,
-		custom:                         0o640,
-		filepath.Dir(custom):           0o750,
+		custom:                          0o640,
+		filepath.Dir(custom):            0o750,
 	} {
 		info, err := os.Stat(path)
 		require.NoError(t, err)
@@ -760,4 +760,3 @@ func TestStatsNamesAndLayers(t *testing.T) {
 		"null":                                {DefaultLayerName},
 	}, got)
 }
-

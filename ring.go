@@ -67,12 +67,12 @@ type slot[T any] struct {
 type pushResult int
 
 const (
-	pushed     pushResult = iota // the record is in the ring
-	ringFull                     // no free slot; nothing changed
-	ringClosed                   // the ring is closed; nothing changed
-	headPinned                   // replaceOldest only: the oldest record may not be evicted
-	ringRoom                     // replaceOldest only: the ring has room after all; push again
-	evictedClosed                // replaceOldest only: the oldest record was evicted, then the ring closed
+	pushed        pushResult = iota // the record is in the ring
+	ringFull                        // no free slot; nothing changed
+	ringClosed                      // the ring is closed; nothing changed
+	headPinned                      // replaceOldest only: the oldest record may not be evicted
+	ringRoom                        // replaceOldest only: the ring has room after all; push again
+	evictedClosed                   // replaceOldest only: the oldest record was evicted, then the ring closed
 )
 
 // newRing returns a ring with room for size records, rounded up to a power
