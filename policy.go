@@ -77,7 +77,8 @@ func (p *Policy) UnmarshalText(text []byte) error {
 // The zero value is a lossless queue of [DefaultQueueSize] records.
 type AsyncOptions struct {
 	// QueueSize is the capacity of the queue, in records. 0 means
-	// DefaultQueueSize; other values are rounded up to a power of two.
+	// DefaultQueueSize; other values are rounded up to a power of two, and
+	// to at least 2.
 	// Each slot takes about 320 bytes whether used or not.
 	QueueSize int
 	// Overflow is what a full queue does to the caller. The zero value is

@@ -75,8 +75,7 @@ const (
 	evictedClosed                   // replaceOldest only: the oldest record was evicted, then the ring closed
 )
 
-// newRing returns a ring with room for size records, rounded up to a power
-// of two.
+// newRing returns a ring with room for size records (see newRingSize).
 func newRing[T any](size int) *ring[T] {
 	n := newRingSize(size)
 	r := &ring[T]{mask: uint64(n - 1), slots: make([]slot[T], n)}
@@ -87,9 +86,11 @@ func newRing[T any](size int) *ring[T] {
 }
 
 // newRingSize returns the capacity of a ring asked to hold size records:
-// size rounded up to a power of two.
+// size rounded up to a power of two, and at least 2. With one slot the
+// sequence number of a full slot (pos+1) would equal that of the free slot
+// for the next position, and a producer could overwrite an unread record.
 func newRingSize(size int) int {
-	n := 1
+	n := 2
 	for n < size {
 		n <<= 1
 	}

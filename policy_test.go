@@ -1,0 +1,375 @@
+package hydra
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestPolicyText(t *testing.T) {
+	for _, p := range []Policy{Block, DropNewest, DropOldest} {
+		text, err := p.MarshalText()
+		require.NoError(t, err)
+		assert.Equal(t, p.String(), string(text))
+		var back Policy
+		require.NoError(t, back.UnmarshalText(text))
+		assert.Equal(t, p, back)
+	}
+	var p Policy
+	require.NoError(t, p.UnmarshalText([]byte("DROP_OLDEST")))
+	assert.Equal(t, DropOldest, p)
+	err := p.UnmarshalText([]byte("drop-random"))
+	require.ErrorContains(t, err, `unknown policy "drop-random" (want block, drop-newest or drop-oldest)`)
+
+	assert.Equal(t, "Policy(7)", Policy(7).String())
+	_, err = Policy(7).MarshalText()
+	require.Error(t, err)
+
+	// A Policy works as a JSON configuration value.
+	var cfg struct{ Overflow Policy }
+	require.NoError(t, json.Unmarshal([]byte(`{"Overflow":"drop-newest"}`), &cfg))
+	assert.Equal(t, DropNewest, cfg.Overflow)
+}
+
+// slowWriter sleeps before every write, like a slow disk or network.
+type slowWriter struct {
+	delay time.Duration
+	out   syncBuffer
+}
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(w.delay)
+	return w.out.Write(p)
+}
+
+// TestPoliciesUnderConcurrentProducers floods a small queue in front of a
+// slow writer from many goroutines, under every policy. Whatever was
+// dropped, the counts must add up exactly, the output must hold exactly the
+// records counted as written, each producer's records must stay in order,
+// and the drop notices must account for every drop.
+func TestPoliciesUnderConcurrentProducers(t *testing.T) {
+	const goroutines, perGoroutine = 8, 500
+	for _, tc := range []struct {
+		name string
+		opts AsyncOptions
+	}{
+		{"block", AsyncOptions{QueueSize: 16}},
+		{"block with timeout", AsyncOptions{QueueSize: 16, BlockTimeout: 50 * time.Microsecond}},
+		{"drop-newest", AsyncOptions{QueueSize: 16, Overflow: DropNewest}},
+		{"drop-oldest", AsyncOptions{QueueSize: 16, Overflow: DropOldest}},
+		{"drop-newest never dropping WARN", AsyncOptions{QueueSize: 16, Overflow: DropNewest, NeverDrop: slog.LevelWarn}},
+		{"drop-oldest never dropping WARN", AsyncOptions{QueueSize: 16, Overflow: DropOldest, NeverDrop: slog.LevelWarn}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &slowWriter{delay: 20 * time.Microsecond}
+			opts := tc.opts
+			h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
+				{Type: "writer", Writer: w, Format: "json", Async: &opts},
+			}}}})
+			l := slog.New(h)
+			var wg sync.WaitGroup
+			for g := range goroutines {
+				wg.Go(func() {
+					for i := range perGoroutine {
+						level := slog.LevelInfo
+						if i%10 == 0 {
+							level = slog.LevelWarn
+						}
+						l.Log(context.Background(), level, "m", "g", g, "i", i)
+					}
+				})
+			}
+			wg.Wait()
+			require.NoError(t, h.Close())
+
+			st := h.Stats()
+			requireSettled(t, st)
+			d := st.Destinations[0]
+			require.Equal(t, uint64(goroutines*perGoroutine), d.Accepted)
+			last := make([]int, goroutines)
+			for i := range last {
+				last[i] = -1
+			}
+			written, warns := 0, 0
+			for _, r := range jsonRecords(t, w.out.Bytes()) {
+				if r["msg"] == DropNotice {
+					continue
+				}
+				written++
+				g, i := int(r["g"].(float64)), int(r["i"].(float64))
+				require.Greater(t, i, last[g], "goroutine %d's records out of order", g)
+				last[g] = i
+				if r["level"] == "WARN" {
+					warns++
+				}
+			}
+			assert.Equal(t, d.Written, uint64(written), "output holds what Stats calls written")
+			assert.Equal(t, d.Dropped, noticed(t, w.out.Bytes()), "the notices account for every drop")
+			switch {
+			case opts.Overflow == Block && opts.BlockTimeout == 0:
+				assert.Zero(t, d.Dropped, "Block is lossless")
+				assert.Positive(t, d.Blocked, "callers waited")
+			case opts.NeverDrop != nil:
+				assert.Equal(t, goroutines*perGoroutine/10, warns, "no WARN record was dropped")
+				assert.Positive(t, d.Dropped)
+			default:
+				assert.Positive(t, d.Dropped, "a queue of 16 in front of a slow writer must overflow")
+			}
+			assert.Equal(t, d.Capacity, d.HighWater, "the queue was full")
+		})
+	}
+}
+
+// stalled returns a handler with one layer "L" writing JSON to a stalled
+// writer through a queue with opts, and a logger for it. It logs "first"
+// and returns once the consumer is stuck writing it, so the queue is
+// empty and nothing more leaves it until the writer is released.
+func stalled(t *testing.T, opts AsyncOptions) (*Handler, *slog.Logger, *stallWriter) {
+	t.Helper()
+	w := newStallWriter()
+	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Level: slog.LevelDebug, Destinations: []Destination{
+		{Type: "writer", Writer: w, Format: "json", Async: &opts},
+	}}}})
+	t.Cleanup(w.Release) // registered after Close, so it runs before it
+	l := slog.New(h)
+	l.Info("first")
+	<-w.started
+	return h, l, w
+}
+
+func TestDropNewestKeepsTheOldest(t *testing.T) {
+	h, l, w := stalled(t, AsyncOptions{QueueSize: 4, Overflow: DropNewest})
+	for _, m := range []string{"a", "b", "c", "d", "e", "f"} {
+		l.Info(m)
+	}
+	w.Release()
+	require.NoError(t, h.Close())
+	assert.Equal(t, []string{"first", DropNotice, "a", "b", "c", "d"}, messages(t, w.out.Bytes()))
+	assert.Equal(t, uint64(2), noticed(t, w.out.Bytes()))
+	assert.Equal(t, uint64(2), h.Stats().Dropped)
+}
+
+func TestDropOldestKeepsTheNewest(t *testing.T) {
+	h, l, w := stalled(t, AsyncOptions{QueueSize: 4, Overflow: DropOldest})
+	for _, m := range []string{"a", "b", "c", "d", "e", "f"} {
+		l.Info(m)
+	}
+	w.Release()
+	require.NoError(t, h.Close())
+	assert.Equal(t, []string{"first", DropNotice, "c", "d", "e", "f"}, messages(t, w.out.Bytes()))
+	assert.Equal(t, uint64(2), noticed(t, w.out.Bytes()))
+	requireSettled(t, h.Stats())
+}
+
+func TestNeverDropWaitsUnderDropNewest(t *testing.T) {
+	h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropNewest, NeverDrop: slog.LevelError})
+	l.Info("a")
+	l.Info("b")
+	l.Info("dropped")
+	returned := make(chan struct{})
+	go func() {
+		l.Error("protected")
+		close(returned)
+	}()
+	select {
+	case <-returned:
+		t.Fatal("a protected record must wait for room, not be dropped")
+	case <-time.After(50 * time.Millisecond):
+	}
+	w.Release()
+	<-returned
+	require.NoError(t, h.Close())
+	assert.Equal(t, []string{"first", DropNotice, "a", "b", "protected"}, messages(t, w.out.Bytes()))
+	assert.Positive(t, h.Stats().Destinations[0].Blocked)
+}
+
+func TestDropOldestSparesProtectedRecords(t *testing.T) {
+	h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropOldest, NeverDrop: slog.LevelError})
+	l.Info("a")
+	l.Error("p1")
+	l.Error("p2") // a protected record evicts the unprotected oldest, "a"
+	l.Info("b")   // the oldest, p1, is protected: "b" is dropped instead
+	returned := make(chan struct{})
+	go func() {
+		l.Error("p3") // the oldest is protected: p3 waits for room
+		close(returned)
+	}()
+	select {
+	case <-returned:
+		t.Fatal("p3 must wait: it may not evict a protected record, nor be dropped")
+	case <-time.After(50 * time.Millisecond):
+	}
+	w.Release()
+	<-returned
+	require.NoError(t, h.Close())
+	assert.Equal(t, []string{"first", DropNotice, "p1", "p2", "p3"}, messages(t, w.out.Bytes()))
+	assert.Equal(t, uint64(2), noticed(t, w.out.Bytes()), "a evicted, b dropped")
+	requireSettled(t, h.Stats())
+}
+
+func TestBlockWaitsForRoom(t *testing.T) {
+	h, l, w := stalled(t, AsyncOptions{QueueSize: 2})
+	l.Info("a")
+	l.Info("a2")
+	returned := make(chan struct{})
+	go func() {
+		l.Info("b")
+		close(returned)
+	}()
+	select {
+	case <-returned:
+		t.Fatal("Block must wait while the queue is full")
+	case <-time.After(50 * time.Millisecond):
+	}
+	w.Release()
+	<-returned
+	require.NoError(t, h.Close())
+	assert.Equal(t, []string{"first", "a", "a2", "b"}, messages(t, w.out.Bytes()))
+	assert.GreaterOrEqual(t, h.Stats().Destinations[0].Blocked, 50*time.Millisecond)
+}
+
+func TestBlockTimeoutBoundsTheWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newStallWriter()
+		h, err := New(Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
+			{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 2, BlockTimeout: 100 * time.Millisecond}},
+		}}}})
+		require.NoError(t, err)
+		l := slog.New(h)
+		l.Info("first")
+		<-w.started
+		l.Info("q1")
+		l.Info("q2")
+		start := time.Now()
+		l.Info("timed out")
+		assert.Equal(t, 100*time.Millisecond, time.Since(start), "the caller waited exactly BlockTimeout")
+		d := h.Stats().Destinations[0]
+		assert.Equal(t, uint64(1), d.Dropped)
+		assert.Equal(t, 100*time.Millisecond, d.Blocked)
+		w.Release()
+		require.NoError(t, h.Close())
+		assert.Equal(t, []string{"first", DropNotice, "q1", "q2"}, messages(t, w.out.Bytes()))
+	})
+}
+
+// tokenWriter lets one Write through per token.
+type tokenWriter struct {
+	tokens chan struct{}
+	out    syncBuffer
+}
+
+func (w *tokenWriter) Write(p []byte) (int, error) {
+	<-w.tokens
+	return w.out.Write(p)
+}
+
+func TestDropNoticeAtMostOnceASecond(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := &tokenWriter{tokens: make(chan struct{})}
+		h, err := New(Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
+			{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 2, Overflow: DropNewest}},
+		}}}})
+		require.NoError(t, err)
+		l := slog.New(h)
+		write := func() { w.tokens <- struct{}{}; synctest.Wait() }
+
+		l.Info("r0")
+		synctest.Wait() // the consumer waits for a token to write r0
+		l.Info("r1")
+		l.Info("r2")
+		l.Info("x")
+		l.Info("x") // two dropped
+		write()     // r0; the next batch is the notice, r1 and r2
+		l.Info("r3")
+		l.Info("r4")
+		l.Info("x") // one dropped, less than a second after the notice
+		write()     // notice, r1, r2; the next batch is r3 and r4 alone
+		write()     // r3, r4
+		assert.Equal(t, []string{"r0", DropNotice, "r1", "r2", "r3", "r4"}, messages(t, w.out.Bytes()))
+
+		time.Sleep(time.Second)
+		l.Info("r5")
+		synctest.Wait()
+		write() // a second later, the pending notice goes out before r5
+		assert.Equal(t, []string{"r0", DropNotice, "r1", "r2", "r3", "r4", DropNotice, "r5"}, messages(t, w.out.Bytes()))
+		assert.Equal(t, uint64(3), noticed(t, w.out.Bytes()))
+
+		st := h.Stats()
+		assert.Equal(t, uint64(6), st.Written, "notices are not counted")
+		assert.Equal(t, uint64(3), st.Dropped)
+		close(w.tokens)
+		require.NoError(t, h.Close())
+	})
+}
+
+func TestPendingNoticeIsWrittenByFlushAndClose(t *testing.T) {
+	for _, end := range []string{"flush", "close"} {
+		t.Run(end, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				w := &tokenWriter{tokens: make(chan struct{})}
+				h, err := New(Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
+					{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 2, Overflow: DropNewest}},
+				}}}})
+				require.NoError(t, err)
+				l := slog.New(h)
+				write := func() { w.tokens <- struct{}{}; synctest.Wait() }
+				l.Info("r0")
+				synctest.Wait()
+				l.Info("r1")
+				l.Info("r2")
+				l.Info("x")
+				write() // r0; then the notice, r1 and r2
+				l.Info("r3")
+				l.Info("r4")
+				l.Info("x") // dropped less than a second after the notice
+				write()     // notice, r1, r2; then r3 and r4, with no notice
+				close(w.tokens)
+				synctest.Wait()
+				want := []string{"r0", DropNotice, "r1", "r2", "r3", "r4"}
+				require.Equal(t, want, messages(t, w.out.Bytes()))
+
+				if end == "flush" {
+					require.NoError(t, h.Flush(context.Background()))
+				} else {
+					require.NoError(t, h.Close())
+				}
+				assert.Equal(t, append(want, DropNotice), messages(t, w.out.Bytes()))
+				assert.Equal(t, uint64(2), noticed(t, w.out.Bytes()), "no drop left unannounced")
+				require.NoError(t, h.Close())
+			})
+		})
+	}
+}
+
+func TestStalledDestinationDoesNotStallAnother(t *testing.T) {
+	stuck := newStallWriter()
+	defer stuck.Release()
+	free := &syncBuffer{}
+	h := newTest(t, Config{Layers: map[string]Layer{
+		"STUCK": {Destinations: []Destination{{Type: "writer", Writer: stuck, Async: &AsyncOptions{QueueSize: 4}}}},
+		"FREE":  {Destinations: []Destination{{Type: "writer", Writer: free}}},
+	}})
+	l := slog.New(h)
+	blocked := make(chan struct{})
+	go func() {
+		defer close(blocked)
+		logN(l.With("layer", "STUCK"), "m", 100) // blocks once the queue is full
+	}()
+	<-stuck.started
+	logN(l.With("layer", "FREE"), "m", 1000)
+	require.Eventually(t, func() bool { return len(lines(free.Bytes())) == 1000 }, 10*time.Second, time.Millisecond)
+	select {
+	case <-blocked:
+		t.Fatal("the STUCK producer should still be waiting")
+	default:
+	}
+	stuck.Release()
+	<-blocked
+}
