@@ -16,6 +16,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // spec is a destination's settings after defaults, keyed by what it writes
@@ -34,14 +35,24 @@ type spec struct {
 	writer   io.Writer
 	handler  slog.Handler
 	layers   []string
+	target   *target // nil for targets that cannot be compared
 	sink     *sink
 }
 
+// target is one place destinations write to: a file, a stream, a writer or
+// a handler. Destinations that agree on their settings share a spec; a
+// stream or writer may also carry several specs (say, text for one layer and
+// JSON for another), whose sinks then take turns through mu.
+type target struct {
+	specs []*spec
+	mu    sync.Mutex
+}
+
 type builder struct {
-	cfg   Config
-	errs  []error
-	specs map[any]*spec
-	order []*spec
+	cfg     Config
+	errs    []error
+	targets map[any]*target
+	order   []*spec
 }
 
 // build validates cfg and builds the routing table and its sinks, opening
@@ -60,7 +71,7 @@ func build(cfg Config) (*core, error) {
 		}
 		cfg.Layers[cfg.DefaultLayer] = Layer{Destinations: []Destination{{Type: "stderr"}}}
 	}
-	b := &builder{cfg: cfg, specs: map[any]*spec{}}
+	b := &builder{cfg: cfg, targets: map[any]*target{}}
 	if err := checkAsync(cfg.Async); err != nil {
 		b.errs = append(b.errs, fmt.Errorf("hydra: Config.Async: %w", err))
 	}
@@ -247,14 +258,23 @@ func (b *builder) destination(where string, d Destination) *spec {
 		}
 	}
 	if key != nil {
-		if old := b.specs[key]; old != nil {
-			if field := old.differs(sp); field != "" {
-				fail("%s differs from %s, which writes to the same place", field, old.where)
-				return nil
-			}
-			return old
+		tg := b.targets[key]
+		if tg == nil {
+			tg = &target{}
+			b.targets[key] = tg
 		}
-		b.specs[key] = sp
+		for _, old := range tg.specs {
+			if old.differs(sp) == "" {
+				return old
+			}
+		}
+		if kind == "file" && len(tg.specs) > 0 {
+			old := tg.specs[0]
+			fail("%s differs from %s, which writes to the same file", old.differs(sp), old.where)
+			return nil
+		}
+		tg.specs = append(tg.specs, sp)
+		sp.target = tg
 	}
 	sp.sink = &sink{name: sp.name, kind: kind, onError: b.cfg.OnError}
 	b.order = append(b.order, sp)
@@ -262,7 +282,7 @@ func (b *builder) destination(where string, d Destination) *spec {
 }
 
 // differs names the first setting in which two destinations that write to
-// the same place disagree, or returns "".
+// the same place disagree, or returns "" when they can share a sink.
 func (sp *spec) differs(o *spec) string {
 	switch {
 	case sp.json != o.json:
@@ -340,6 +360,9 @@ func (b *builder) openSinks(c *core) error {
 		case "writer":
 			w = sp.writer
 		}
+		if w != nil && sp.target != nil && len(sp.target.specs) > 1 {
+			w = &lockedWriter{mu: &sp.target.mu, w: w}
+		}
 		switch sp.kind {
 		case "null":
 			s.out = discardOutput{}
@@ -374,4 +397,17 @@ func (b *builder) openSinks(c *core) error {
 		return errors.Join(errs...)
 	}
 	return nil
+}
+
+// lockedWriter serializes the writes of sinks that share a stream or
+// writer, so that each batch reaches it whole.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.w.Write(p)
 }

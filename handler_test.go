@@ -319,6 +319,56 @@ func TestSharedFile(t *testing.T) {
 	}
 }
 
+// exclusiveWriter fails the test if two Writes overlap.
+type exclusiveWriter struct {
+	t      *testing.T
+	inside atomic.Bool
+	out    syncBuffer
+}
+
+func (w *exclusiveWriter) Write(p []byte) (int, error) {
+	if !w.inside.CompareAndSwap(false, true) {
+		w.t.Error("two Writes at once")
+	}
+	defer w.inside.Store(false)
+	time.Sleep(10 * time.Microsecond)
+	return w.out.Write(p)
+}
+
+func TestSharedWriterWithDifferentSettings(t *testing.T) {
+	w := &exclusiveWriter{t: t}
+	h := newTest(t, Config{Layers: map[string]Layer{
+		"TEXT":           {Destinations: []Destination{{Type: "writer", Writer: w}}},
+		"JSON":           {Destinations: []Destination{{Type: "writer", Writer: w, Format: "json"}}},
+		DefaultLayerName: {Destinations: []Destination{{Type: "writer", Writer: w, Format: "json"}}},
+	}})
+	st := h.Stats()
+	require.Len(t, st.Destinations, 2, "JSON and DEFAULT share a queue; TEXT has its own")
+	assert.Equal(t, []string{DefaultLayerName, "JSON"}, st.Destinations[0].Layers)
+	assert.Equal(t, []string{"TEXT"}, st.Destinations[1].Layers)
+
+	l := slog.New(h)
+	var wg sync.WaitGroup
+	for _, layer := range []string{"TEXT", "JSON"} {
+		wg.Go(func() { logN(l.With("layer", layer), layer, 2000) })
+	}
+	wg.Wait()
+	require.NoError(t, h.Close())
+	var text, json int
+	for _, line := range lines(w.out.Bytes()) {
+		switch {
+		case strings.HasPrefix(line, "time=") && strings.Contains(line, "msg=TEXT"):
+			text++
+		case strings.HasPrefix(line, `{"time":`) && strings.Contains(line, `"msg":"JSON"`):
+			json++
+		default:
+			t.Fatalf("torn or mixed line %q", line)
+		}
+	}
+	assert.Equal(t, 2000, text)
+	assert.Equal(t, 2000, json)
+}
+
 func TestConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	notDir := filepath.Join(dir, "plain")
@@ -358,10 +408,14 @@ func TestConfigErrors(t *testing.T) {
 			"A": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, "s.log")}}},
 			"B": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, "s.log"), Rotation: Rotation{MaxSizeMB: 5}}}},
 		}}, []string{"Rotation differs"}},
-		{"shared stdout, policies differ", Config{Layers: map[string]Layer{
-			"A": {Destinations: []Destination{{Type: "stdout"}}},
-			"B": {Destinations: []Destination{{Type: "stdout", Async: &AsyncOptions{Overflow: DropOldest}}}},
+		{"shared file, policies differ", Config{Layers: map[string]Layer{
+			"A": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, "s.log")}}},
+			"B": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, "s.log"), Async: &AsyncOptions{Overflow: DropOldest}}}},
 		}}, []string{"Async differs"}},
+		{"shared file, sync differs", Config{Layers: map[string]Layer{
+			"A": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, "s.log")}}},
+			"B": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, "s.log"), Sync: true}}},
+		}}, []string{"Sync differs"}},
 		{"file cannot be created", oneLayer(Destination{Type: "file", Path: filepath.Join(notDir, "x.log")}), []string{`layer "L": Destinations[0] (file "` + notDir}},
 		{"every problem at once", Config{Layers: map[string]Layer{
 			"A": {Destinations: []Destination{{Type: "file"}, {Type: "stdout", Format: "yaml"}}},

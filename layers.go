@@ -61,7 +61,7 @@ type Destination struct {
 	Type string
 	// Path is the file to write; required for "file", unused otherwise.
 	// Destinations whose cleaned absolute paths are equal share one file
-	// and one queue.
+	// and one queue, and must agree on every other setting.
 	Path string
 	// Format is "text" (the default) or "json": slog's TextHandler and
 	// JSONHandler output. Not used by "handler" and "null".
@@ -77,7 +77,10 @@ type Destination struct {
 	// 0 means 0700.
 	DirMode os.FileMode
 	// Writer receives the output of a "writer" destination. hydra never
-	// closes it. It is written from one goroutine at a time.
+	// closes it, and writes to it from one goroutine at a time.
+	// Destinations that name the same stream or comparable Writer share
+	// one queue when their settings agree; otherwise each has its own, and
+	// their batches take turns.
 	Writer io.Writer
 	// Handler receives the records of a "handler" destination, on the
 	// destination's consumer goroutine (on the caller's with Sync).
