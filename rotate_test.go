@@ -125,7 +125,7 @@ func TestBatchCarriesOverARecordThatDoesNotFit(t *testing.T) {
 	assert.Equal(t, result{}, o.add(rec("bbbb"))) // 10 bytes: exactly full
 	assert.True(t, o.full())
 	assert.Equal(t, result{written: 2}, o.add(rec("cccccccccccc"))) // the batch before it is written
-	assert.Equal(t, result{written: 1}, o.flush())                   // a record larger than a batch goes alone
+	assert.Equal(t, result{written: 1}, o.flush())                  // a record larger than a batch goes alone
 	assert.Equal(t, []string{"aaaa\nbbbb\n", "cccccccccccc\n"}, stringsOf(w.writes))
 }
 
