@@ -39,6 +39,7 @@ type sink struct {
 	// Sync sinks only.
 	accepted    atomic.Uint64
 	closedDrops atomic.Uint64
+	syncEntry   entry // guarded by mu
 
 	onError func(error)
 	errs    errorLog
@@ -69,22 +70,27 @@ type result struct {
 // put hands a prepared record to the sink: to its queue, or straight to its
 // output for a Sync sink. It runs on the caller's goroutine.
 func (s *sink) put(ctx context.Context, r *slog.Record, sc *scope) error {
+	if s.q == nil {
+		return s.writeSync(ctx, r, sc)
+	}
+	// e stays on the caller's stack: the ring copies it into a slot.
 	e := entry{rec: *r, scope: sc}
 	if s.ctx {
-		if ctx == nil {
-			ctx = context.Background()
-		}
-		e.ctx = ctx
+		e.ctx = orBackground(ctx)
 	}
-	if s.q != nil {
-		return s.q.enqueue(&e)
-	}
-	return s.writeSync(&e)
+	return s.q.enqueue(&e)
 }
 
-// writeSync writes e on the caller's goroutine. Errors are returned to the
-// caller as well as reported like asynchronous ones.
-func (s *sink) writeSync(e *entry) error {
+func orBackground(ctx context.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
+	}
+	return ctx
+}
+
+// writeSync writes a record on the caller's goroutine. Errors are returned
+// to the caller as well as reported like asynchronous ones.
+func (s *sink) writeSync(ctx context.Context, r *slog.Record, sc *scope) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -92,7 +98,14 @@ func (s *sink) writeSync(e *entry) error {
 		return ErrClosed
 	}
 	s.accepted.Add(1)
-	res := s.out.add(e)
+	// The entry lives in the sink, not on the stack: handing a pointer to
+	// the output interface would move a stack entry to the heap.
+	s.syncEntry = entry{rec: *r, scope: sc}
+	if s.ctx {
+		s.syncEntry.ctx = orBackground(ctx)
+	}
+	res := s.out.add(&s.syncEntry)
+	s.syncEntry = entry{}
 	if res2 := s.out.flush(); res2 != (result{}) {
 		res.written += res2.written
 		res.failed += res2.failed

@@ -1,0 +1,208 @@
+package hydra
+
+// Benchmarks of what hydra costs the goroutine that logs, against the
+// baselines a Go user would compare it with, in the same run:
+//
+//	floor      a slog.Handler whose Handle does nothing: slog's own front
+//	           end, which no slog handler can go below
+//	slog-json  slog.JSONHandler writing to io.Discard, synchronously
+//	slog-text  slog.TextHandler writing to io.Discard, synchronously
+//	channel    a slog.Handler that sends clones of records over a buffered
+//	           channel to one goroutine formatting with slog.JSONHandler
+//
+// Peer loggers (zap, zerolog) are measured in the nested module
+// benchmarks/, so that they stay out of this module's go.mod.
+//
+//	go test -run '^$' -bench . -benchmem -count 6 | tee new.txt
+//	go run golang.org/x/perf/cmd/benchstat@latest new.txt
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+// logRecord logs the record of the reference measurements: a message and
+// four attributes.
+func logRecord(l *slog.Logger, i int) {
+	l.Info("request handled", "method", "GET", "status", 200, "elapsed", time.Millisecond, "i", i)
+}
+
+// noopHandler is the floor: enabled for everything, does nothing.
+type noopHandler struct{}
+
+func (noopHandler) Enabled(context.Context, slog.Level) bool  { return true }
+func (noopHandler) Handle(context.Context, slog.Record) error { return nil }
+func (h noopHandler) WithAttrs([]slog.Attr) slog.Handler      { return h }
+func (h noopHandler) WithGroup(string) slog.Handler           { return h }
+
+// chanHandler is the obvious asynchronous slog handler: a buffered channel
+// of cloned records and one goroutine formatting them with inner.
+type chanHandler struct {
+	ch    chan slog.Record
+	inner slog.Handler
+	done  chan struct{}
+	flush chan chan struct{}
+}
+
+func newChanHandler(inner slog.Handler, size int) *chanHandler {
+	h := &chanHandler{ch: make(chan slog.Record, size), inner: inner, done: make(chan struct{}), flush: make(chan chan struct{})}
+	go func() {
+		defer close(h.done)
+		for {
+			select {
+			case r, ok := <-h.ch:
+				if !ok {
+					return
+				}
+				h.inner.Handle(context.Background(), r)
+			case ack := <-h.flush:
+				for len(h.ch) > 0 {
+					h.inner.Handle(context.Background(), <-h.ch)
+				}
+				close(ack)
+			}
+		}
+	}()
+	return h
+}
+
+func (h *chanHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *chanHandler) Handle(_ context.Context, r slog.Record) error {
+	h.ch <- r.Clone()
+	return nil
+}
+func (h *chanHandler) WithAttrs([]slog.Attr) slog.Handler { panic("not needed") }
+func (h *chanHandler) WithGroup(string) slog.Handler      { panic("not needed") }
+func (h *chanHandler) Flush() {
+	ack := make(chan struct{})
+	h.flush <- ack
+	<-ack
+}
+func (h *chanHandler) Close() { close(h.ch); <-h.done }
+
+// benchHandler returns a hydra Handler with one layer writing format to
+// io.Discard through a queue of size records.
+func benchHandler(b *testing.B, format string, size int) *Handler {
+	b.Helper()
+	h, err := New(Config{DefaultLayer: "BENCH", Layers: map[string]Layer{"BENCH": {Destinations: []Destination{
+		{Type: "writer", Writer: io.Discard, Format: format, Async: &AsyncOptions{QueueSize: size}},
+	}}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { h.Close() })
+	return h
+}
+
+// burstSize is how many records a timed burst holds: a quarter of the
+// default queue, so that a burst fits whatever the consumer does meanwhile.
+const burstSize = DefaultQueueSize / 4
+
+// BenchmarkBurst measures the caller's cost of records logged in bursts
+// that fit the queue: the drain between bursts is not timed.
+func BenchmarkBurst(b *testing.B) {
+	sync := func(h slog.Handler) func(*testing.B) {
+		return func(b *testing.B) { bursts(b, slog.New(h), func() {}) }
+	}
+	b.Run("floor", sync(noopHandler{}))
+	b.Run("slog-json", sync(slog.NewJSONHandler(io.Discard, nil)))
+	b.Run("slog-text", sync(slog.NewTextHandler(io.Discard, nil)))
+	b.Run("channel", func(b *testing.B) {
+		h := newChanHandler(slog.NewJSONHandler(io.Discard, nil), DefaultQueueSize)
+		defer h.Close()
+		bursts(b, slog.New(h), h.Flush)
+	})
+	for _, format := range []string{"json", "text"} {
+		b.Run("hydra-"+format, func(b *testing.B) {
+			h := benchHandler(b, format, DefaultQueueSize)
+			bursts(b, slog.New(h), func() { h.Flush(context.Background()) })
+		})
+	}
+}
+
+// bursts logs b.N records in bursts of burstSize, calling drain untimed
+// between them.
+func bursts(b *testing.B, l *slog.Logger, drain func()) {
+	b.ReportAllocs()
+	drain()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i > 0 && i%burstSize == 0 {
+			b.StopTimer()
+			drain()
+			b.StartTimer()
+		}
+		logRecord(l, i)
+	}
+	b.StopTimer()
+	drain()
+}
+
+// BenchmarkBurstParallel is BenchmarkBurst from GOMAXPROCS goroutines at
+// once: each burst is shared among them, and the drain between bursts is
+// not timed.
+func BenchmarkBurstParallel(b *testing.B) {
+	sync := func(h slog.Handler) func(*testing.B) {
+		return func(b *testing.B) { parallelBursts(b, slog.New(h), func() {}) }
+	}
+	b.Run("floor", sync(noopHandler{}))
+	b.Run("slog-json", sync(slog.NewJSONHandler(io.Discard, nil)))
+	b.Run("channel", func(b *testing.B) {
+		h := newChanHandler(slog.NewJSONHandler(io.Discard, nil), DefaultQueueSize)
+		defer h.Close()
+		parallelBursts(b, slog.New(h), h.Flush)
+	})
+	b.Run("hydra-json", func(b *testing.B) {
+		h := benchHandler(b, "json", DefaultQueueSize)
+		parallelBursts(b, slog.New(h), func() { h.Flush(context.Background()) })
+	})
+}
+
+func parallelBursts(b *testing.B, l *slog.Logger, drain func()) {
+	procs := b.N
+	if p := runtime.GOMAXPROCS(0); p < procs {
+		procs = p
+	}
+	b.ReportAllocs()
+	drain()
+	b.ResetTimer()
+	for done := 0; done < b.N; {
+		n := min(burstSize, b.N-done)
+		var wg sync.WaitGroup
+		for p := range procs {
+			wg.Go(func() {
+				for i := p; i < n; i += procs {
+					logRecord(l, done+i)
+				}
+			})
+		}
+		wg.Wait()
+		done += n
+		b.StopTimer()
+		drain()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkDisabled measures a call below every level: slog's own disabled
+// path (a handler whose Enabled returns false) against hydra unbound and
+// bound to a layer.
+func BenchmarkDisabled(b *testing.B) {
+	run := func(l *slog.Logger) func(*testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				l.Debug("request handled", "method", "GET", "status", 200, "elapsed", time.Millisecond, "i", i)
+			}
+		}
+	}
+	b.Run("slog-discard", run(slog.New(slog.DiscardHandler)))
+	h := benchHandler(b, "json", DefaultQueueSize)
+	b.Run("hydra-unbound", run(slog.New(h)))
+	b.Run("hydra-bound", run(slog.New(h).With("layer", "BENCH")))
+}

@@ -1,0 +1,87 @@
+// Package hydra is a [log/slog] handler that routes each record by its
+// layer to that layer's destinations, and puts every destination behind its
+// own bounded, lock-free queue, so that logging never stalls the program
+// and records never vanish silently.
+//
+//	h := hydra.NewHandler(hydra.Config{
+//		Layers: map[string]hydra.Layer{
+//			"API":   {Destinations: []hydra.Destination{{Type: "file", Path: "logs/api.log"}}},
+//			"AUDIT": {Level: slog.LevelInfo, Destinations: []hydra.Destination{{Type: "stdout", Format: "json"}}},
+//		},
+//	})
+//	defer h.Close()
+//	logger := slog.New(h)
+//	logger.Info("request handled", "layer", "API", "status", 200)
+//
+// # Layers
+//
+// A record goes to exactly one layer, chosen in this order: a "layer"
+// attribute bound with [slog.Logger.With] (resolved once, there), a
+// top-level "layer" attribute of the record, the layer set on the context
+// with [ContextWithLayer], else [Config.DefaultLayer]. An unknown name goes
+// to the default layer too; a "layer" attribute inside a group does not
+// route. The attribute stays in the output. The key is
+// [Config.LayerKey].
+//
+// Each layer has a level and destinations, and each destination may have a
+// level of its own: a file rotated by lumberjack, stdout, stderr, any
+// [io.Writer], any other [slog.Handler], or nothing ("null"). Text and JSON
+// output is exactly slog's TextHandler and JSONHandler output, including
+// [Config.AddSource] and [Config.ReplaceAttr]. Destinations naming the same
+// file share one writer and one queue.
+//
+// # Queues and the caller
+//
+// On the caller's goroutine, Handle picks the layer, checks the levels,
+// resolves [slog.LogValuer]s (so the value logged is the value at the time
+// of the call) and copies the record into each destination's queue: no
+// formatting, no I/O, and no allocation for records of up to five
+// attributes. One consumer goroutine per destination formats the records
+// into batches of whole records and writes each batch with one Write, so a
+// rotated file never holds half a record. A destination that stalls stalls
+// only its own queue. Per destination, records are written in the order
+// they were queued.
+//
+// The queue is a bounded multi-producer queue after Dmitry Vyukov's
+// design. When it is full, the destination's [Policy] decides: [Block]
+// waits for room (optionally at most [AsyncOptions.BlockTimeout]),
+// [DropNewest] discards the incoming record, [DropOldest] evicts the
+// oldest queued one in the same atomic step that queues the new one.
+// Records at or above [AsyncOptions.NeverDrop] always wait for room instead.
+// A [Destination] with Sync set has no queue and writes on the caller's
+// goroutine.
+//
+// # Drops are visible
+//
+// Every record routed to a destination is counted once as accepted and,
+// once settled, once as written, dropped or failed; after [Handler.Flush],
+// Accepted == Written + Dropped + Failed for every destination in
+// [Handler.Stats]. After records were dropped, the destination writes, in
+// its own output, before its next batch and at most about once a second, a
+// WARN record with message [DropNotice] and an attribute "dropped" holding
+// the count since the previous notice. Flush and Close write a pending
+// notice.
+//
+// Write errors, errors from handler destinations and panics in them never
+// reach the caller of Handle on the asynchronous path: they are counted as
+// failed, passed to [Config.OnError] and returned by the next Flush or
+// Close. The package never prints on its own.
+//
+// # Lifecycle
+//
+// [New] opens every file and starts one goroutine per asynchronous
+// destination; it reports every problem in the Config at once.
+// [Handler.Close] (or [Handler.Shutdown] with a deadline) stops accepting
+// records, writes everything queued and the pending drop notices, closes
+// the files it opened and stops its goroutines. Call it before the program
+// exits, also when it exits on a signal: records still queued when the
+// process dies are lost. After Close, Handle returns an error wrapping
+// [ErrClosed] and counts the record as dropped.
+//
+// # Values logged asynchronously
+//
+// Values other than LogValuers are formatted later, on the consumer
+// goroutine. A map or slice logged and then modified may show the later
+// contents, as in every asynchronous logger: log a copy, or implement
+// [slog.LogValuer].
+package hydra

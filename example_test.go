@@ -1,0 +1,208 @@
+package hydra_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hydralog/hydra"
+)
+
+// withoutTime drops the time so that the output below is the same on every
+// run.
+func withoutTime(groups []string, a slog.Attr) slog.Attr {
+	if a.Key == slog.TimeKey && len(groups) == 0 {
+		return slog.Attr{}
+	}
+	return a
+}
+
+// A Handler routes each record to the destinations of its layer. Close it
+// before the program exits: it writes what is still queued.
+func Example() {
+	h := hydra.NewHandler(hydra.Config{
+		DefaultLayer: "APP",
+		ReplaceAttr:  withoutTime,
+		Layers: map[string]hydra.Layer{
+			"APP": {Destinations: []hydra.Destination{{Type: "stdout"}}},
+			"DB":  {Level: slog.LevelWarn, Destinations: []hydra.Destination{{Type: "stdout"}}},
+		},
+	})
+	logger := slog.New(h)
+
+	logger.Info("request handled", "status", 200)
+	logger.Info("slow query", "layer", "DB", "ms", 120) // below DB's level
+	logger.Warn("pool exhausted", "layer", "DB")
+
+	if err := h.Close(); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// level=INFO msg="request handled" status=200
+	// level=WARN msg="pool exhausted" layer=DB
+}
+
+// The layer comes from a layer attribute bound with With, then one on the
+// record, then the context, then the default layer.
+func Example_layers() {
+	h := hydra.NewHandler(hydra.Config{
+		ReplaceAttr: withoutTime,
+		Layers: map[string]hydra.Layer{
+			"API":                  {Destinations: []hydra.Destination{{Type: "stdout", Format: "json"}}},
+			"AUDIT":                {Destinations: []hydra.Destination{{Type: "stdout", Format: "json"}}},
+			hydra.DefaultLayerName: {Destinations: []hydra.Destination{{Type: "stdout", Format: "json"}}},
+		},
+	})
+	logger := slog.New(h)
+	audit := logger.With("layer", "AUDIT") // resolved once, here
+
+	ctx := hydra.ContextWithLayer(context.Background(), "API")
+	logger.InfoContext(ctx, "from the context")
+	logger.InfoContext(ctx, "from the record", "layer", "AUDIT")
+	audit.InfoContext(ctx, "bound", "user", "ada")
+	logger.Info("no layer")
+
+	h.Close()
+	for _, d := range h.Stats().Destinations {
+		fmt.Println(d.Name, d.Layers, "written:", d.Written)
+	}
+	// Output:
+	// {"level":"INFO","msg":"from the context"}
+	// {"level":"INFO","msg":"from the record","layer":"AUDIT"}
+	// {"level":"INFO","msg":"bound","layer":"AUDIT","user":"ada"}
+	// {"level":"INFO","msg":"no layer"}
+	// stdout [API AUDIT DEFAULT] written: 4
+}
+
+// gate is a writer that holds every write until it is opened, like a disk
+// that has stopped answering.
+type gate struct {
+	entered chan struct{}
+	open    chan struct{}
+}
+
+func (g *gate) Write(p []byte) (int, error) {
+	select {
+	case g.entered <- struct{}{}:
+	default:
+	}
+	<-g.open
+	return os.Stdout.Write(p)
+}
+
+// Under DropNewest a caller never waits: when the queue is full the record
+// is dropped, counted, and announced in the destination's own output.
+func Example_dropNewest() {
+	disk := &gate{entered: make(chan struct{}, 1), open: make(chan struct{})}
+	h := hydra.NewHandler(hydra.Config{
+		DefaultLayer: "BURST",
+		ReplaceAttr:  withoutTime,
+		Layers: map[string]hydra.Layer{"BURST": {Destinations: []hydra.Destination{{
+			Type:   "writer",
+			Writer: disk,
+			Async:  &hydra.AsyncOptions{QueueSize: 4, Overflow: hydra.DropNewest},
+		}}}},
+	})
+	logger := slog.New(h)
+
+	logger.Info("burst", "i", 0)
+	<-disk.entered // the destination is stuck writing record 0
+	for i := 1; i <= 9; i++ {
+		logger.Info("burst", "i", i) // 1-4 fit in the queue, 5-9 are dropped
+	}
+	close(disk.open)
+	h.Close()
+
+	st := h.Stats()
+	fmt.Printf("accepted %d, written %d, dropped %d\n", st.Accepted, st.Written, st.Dropped)
+	// Output:
+	// level=INFO msg=burst i=0
+	// level=WARN msg="hydra: dropped records" dropped=5
+	// level=INFO msg=burst i=1
+	// level=INFO msg=burst i=2
+	// level=INFO msg=burst i=3
+	// level=INFO msg=burst i=4
+	// accepted 10, written 5, dropped 5
+}
+
+// Files rotate by size through lumberjack, and on demand with Rotate, for
+// instance on SIGHUP.
+func Example_rotation() {
+	dir, err := os.MkdirTemp("", "hydra-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "app.log")
+
+	h := hydra.NewHandler(hydra.Config{
+		DefaultLayer: "APP",
+		ReplaceAttr:  withoutTime,
+		Layers: map[string]hydra.Layer{"APP": {Destinations: []hydra.Destination{{
+			Type:     "file",
+			Path:     path,
+			Rotation: hydra.Rotation{MaxSizeMB: 100, MaxBackups: 3},
+		}}}},
+	})
+	logger := slog.New(h)
+	logger.Info("before rotation")
+	h.Flush(context.Background())
+	if err := h.Rotate(); err != nil {
+		fmt.Println(err)
+	}
+	logger.Info("after rotation")
+	h.Close()
+
+	entries, _ := os.ReadDir(dir)
+	fmt.Println(len(entries), "files")
+	current, _ := os.ReadFile(path)
+	fmt.Print(string(current))
+	for _, e := range entries {
+		if e.Name() != "app.log" && strings.HasPrefix(e.Name(), "app-") {
+			backup, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+			fmt.Print("backup: ", string(backup))
+		}
+	}
+	// Output:
+	// 2 files
+	// level=INFO msg="after rotation"
+	// backup: level=INFO msg="before rotation"
+}
+
+// A Policy reads from configuration text, for instance a flag or a JSON
+// file.
+func ExamplePolicy_UnmarshalText() {
+	var p hydra.Policy
+	if err := p.UnmarshalText([]byte("drop-oldest")); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println(p, p == hydra.DropOldest)
+	fmt.Println(p.UnmarshalText([]byte("drop-everything")))
+	// Output:
+	// drop-oldest true
+	// hydra: unknown policy "drop-everything" (want block, drop-newest or drop-oldest)
+}
+
+// SetLevel changes a layer's level while the program runs.
+func ExampleHandler_SetLevel() {
+	h := hydra.NewHandler(hydra.Config{
+		DefaultLayer: "APP",
+		ReplaceAttr:  withoutTime,
+		Layers:       map[string]hydra.Layer{"APP": {Destinations: []hydra.Destination{{Type: "stdout"}}}},
+	})
+	logger := slog.New(h)
+	logger.Debug("hidden")
+	if err := h.SetLevel("APP", slog.LevelDebug); err != nil {
+		fmt.Println(err)
+	}
+	logger.Debug("shown")
+	err := h.SetLevel("NOPE", slog.LevelDebug)
+	h.Close()
+	fmt.Println(err)
+	// Output:
+	// level=DEBUG msg=shown
+	// hydra: SetLevel: unknown layer "NOPE"
+}
