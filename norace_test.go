@@ -1,0 +1,5 @@
+//go:build !race
+
+package hydra
+
+const raceEnabled = false
