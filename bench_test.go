@@ -143,6 +143,53 @@ func bursts(b *testing.B, l *slog.Logger, drain func()) {
 	drain()
 }
 
+// BenchmarkVsFloor measures hydra's caller cost as a ratio to the floor,
+// robustly on a noisy machine: it alternates chunks of records logged
+// through the floor and through hydra, timing each, so that both see the
+// same machine from one moment to the next. Bursts stay within the queue:
+// the drain every burstSize records is not timed. Reported: floor-ns and
+// hydra-ns per record, and their ratio x-floor.
+func BenchmarkVsFloor(b *testing.B) {
+	for _, format := range []string{"json", "text"} {
+		b.Run("hydra-"+format, func(b *testing.B) {
+			h := benchHandler(b, format, DefaultQueueSize)
+			vsFloor(b, slog.New(h), func() { h.Flush(context.Background()) })
+		})
+	}
+}
+
+func vsFloor(b *testing.B, l *slog.Logger, drain func()) {
+	const chunk = 64
+	floor := slog.New(noopHandler{})
+	var tFloor, tHydra time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += chunk {
+		if i > 0 && i%burstSize == 0 {
+			b.StopTimer()
+			drain()
+			b.StartTimer()
+		}
+		t0 := time.Now()
+		for j := range chunk {
+			logRecord(floor, i+j)
+		}
+		t1 := time.Now()
+		for j := range chunk {
+			logRecord(l, i+j)
+		}
+		t2 := time.Now()
+		tFloor += t1.Sub(t0)
+		tHydra += t2.Sub(t1)
+	}
+	b.StopTimer()
+	drain()
+	n := float64((b.N + chunk - 1) / chunk * chunk)
+	b.ReportMetric(float64(tFloor)/n, "floor-ns")
+	b.ReportMetric(float64(tHydra)/n, "hydra-ns")
+	b.ReportMetric(float64(tHydra)/float64(tFloor), "x-floor")
+}
+
 // BenchmarkBurstParallel is BenchmarkBurst from GOMAXPROCS goroutines at
 // once: each burst is shared among them, and the drain between bursts is
 // not timed.

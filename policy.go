@@ -4,6 +4,7 @@
 package hydra
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -102,11 +103,23 @@ const (
 	MaxQueueSize = 1 << 20
 )
 
-// enqueue puts e on the queue, applying the overflow policy when it is full.
-// It runs on the caller's goroutine.
-func (q *queue) enqueue(e *entry) error {
-	pinned := q.neverDrop != nil && e.rec.Level >= q.neverDrop.Level()
-	res := q.ring.push(e, pinned)
+// enqueue puts a record on the queue, applying the overflow policy when it
+// is full. It runs on the caller's goroutine.
+func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context) error {
+	pinned := q.neverDrop != nil && r.Level >= q.neverDrop.Level()
+	s, pos, res := q.ring.reserve()
+	if res == pushed {
+		// The fast path: fill the slot in place, one copy of the record.
+		// Field by field: a composite literal would be built on the stack
+		// and copied. The slot was zeroed when it was last released.
+		s.val.rec = *r
+		s.val.scope = sc
+		s.val.ctx = ctx
+		q.ring.commit(s, pos, pinned)
+		q.wake()
+		return nil
+	}
+	e := &entry{rec: *r, scope: sc, ctx: ctx}
 	if res == ringFull {
 		q.noteFull()
 		res = q.evictForRoom(e, pinned)

@@ -117,31 +117,55 @@ func (r *ring[T]) close() { r.tail.Or(closedBit) }
 
 // push enqueues *v if there is a free slot. It never waits.
 func (r *ring[T]) push(v *T, pinned bool) pushResult {
-	pos := r.tail.Load()
+	s, pos, res := r.reserve()
+	if res == pushed {
+		s.val = *v
+		r.commit(s, pos, pinned)
+	}
+	return res
+}
+
+// reserve claims the next free position, if there is one, and returns its
+// slot: the caller fills s.val and then must call commit, without delay,
+// since the consumer waits for the position in order. Filling in place
+// saves copying a record twice.
+func (r *ring[T]) reserve() (s *slot[T], pos uint64, res pushResult) {
+	pos = r.tail.Load()
 	for {
 		if pos&closedBit != 0 {
-			return ringClosed
+			return nil, pos, ringClosed
 		}
-		s := &r.slots[pos&r.mask]
+		s = &r.slots[pos&r.mask]
 		switch dif := int64(s.seq.Load() - pos); {
 		case dif == 0:
 			// The slot is free in this lap: claim pos.
 			if r.tail.CompareAndSwap(pos, pos+1) {
-				s.val = *v
-				s.pinned.Store(pinned)
-				s.seq.Store(pos + 1) // publish to the consumer
-				return pushed
+				return s, pos, pushed
 			}
 			// Another producer claimed pos first, or the ring was closed.
 			pos = r.tail.Load()
 		case dif < 0:
 			// The slot still holds the record from the previous lap, so
 			// tail is a full capacity ahead of head.
-			return ringFull
+			return nil, pos, ringFull
 		default:
 			// Another producer already claimed and filled pos: ours is stale.
 			pos = r.tail.Load()
 		}
+	}
+}
+
+// commit publishes the slot reserve returned, filled, to the consumer.
+func (r *ring[T]) commit(s *slot[T], pos uint64, pinned bool) {
+	r.setPinned(s, pinned)
+	s.seq.Store(pos + 1)
+}
+
+// setPinned stores the flag only when it changes: an atomic store is a
+// full fence on amd64, and without NeverDrop the flag never changes.
+func (r *ring[T]) setPinned(s *slot[T], pinned bool) {
+	if s.pinned.Load() != pinned {
+		s.pinned.Store(pinned)
 	}
 }
 
@@ -198,8 +222,7 @@ func (r *ring[T]) replaceOldest(v *T, pinned bool) pushResult {
 			return evictedClosed
 		}
 		s.val = *v // overwrites (and so releases) the evicted record
-		s.pinned.Store(pinned)
-		s.seq.Store(t + 1) // publish position t
+		r.commit(s, t, pinned)
 		return pushed
 	}
 }

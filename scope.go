@@ -66,6 +66,9 @@ func (sc *scope) handler(i int, base slog.Handler, copyAttrs bool) slog.Handler 
 	return h
 }
 
+// inlineAttrs is how many attributes a slog.Record holds without a slice.
+const inlineAttrs = 5
+
 // prepare makes r safe to queue: every LogValuer among its attributes, at
 // any depth, is resolved now, so the value logged is the value at the time
 // of the call. When findLayer is set it also returns the value of the first
@@ -75,21 +78,27 @@ func (sc *scope) handler(i int, base slog.Handler, copyAttrs bool) slog.Handler 
 // to five attributes inline, and Clone only clips the slice holding the
 // rest so that a later AddAttrs on the caller's copy cannot write into it.
 func prepare(r *slog.Record, key string, findLayer bool) (layer string, found bool) {
-	resolve, seen := false, false
+	// One cheap pass for the common record: no LogValuer, no group. Kind
+	// is asked once per attribute; groups are searched only if present.
+	n, seen, special := 0, false, false
 	r.Attrs(func(a slog.Attr) bool {
+		n++
+		k := a.Value.Kind()
+		if k == slog.KindLogValuer || k == slog.KindGroup {
+			special = true
+		}
 		if findLayer && !seen && a.Key == key {
 			seen = true
-			if a.Value.Kind() != slog.KindLogValuer {
+			if k != slog.KindLogValuer {
 				layer, found = a.Value.String(), true
 			}
 		}
-		if !resolve && needsResolve(a.Value) {
-			resolve = true
-		}
 		return true
 	})
-	if !resolve {
-		*r = r.Clone()
+	if !special || !needsResolveRecord(r) {
+		if n > inlineAttrs {
+			*r = r.Clone() // up to inlineAttrs there is no slice to clip
+		}
 		return layer, found
 	}
 	nr := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
@@ -103,6 +112,15 @@ func prepare(r *slog.Record, key string, findLayer bool) (layer string, found bo
 	})
 	*r = nr
 	return layer, found
+}
+
+func needsResolveRecord(r *slog.Record) bool {
+	resolve := false
+	r.Attrs(func(a slog.Attr) bool {
+		resolve = needsResolve(a.Value)
+		return !resolve
+	})
+	return resolve
 }
 
 // needsResolve reports whether v is or contains a LogValuer.

@@ -73,12 +73,12 @@ func (s *sink) put(ctx context.Context, r *slog.Record, sc *scope) error {
 	if s.q == nil {
 		return s.writeSync(ctx, r, sc)
 	}
-	// e stays on the caller's stack: the ring copies it into a slot.
-	e := entry{rec: *r, scope: sc}
-	if s.ctx {
-		e.ctx = orBackground(ctx)
+	if !s.ctx {
+		ctx = nil // only handler destinations get the context
+	} else if ctx == nil {
+		ctx = context.Background()
 	}
-	return s.q.enqueue(&e)
+	return s.q.enqueue(r, sc, ctx)
 }
 
 func orBackground(ctx context.Context) context.Context {
