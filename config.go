@@ -335,11 +335,6 @@ func checkAsync(o AsyncOptions) error {
 // openSinks builds the output and queue of every sink, opening files.
 // Should a file fail, the files already opened are closed again.
 func (b *builder) openSinks(c *core) error {
-	opts := &slog.HandlerOptions{
-		AddSource:   b.cfg.AddSource,
-		Level:       slog.Level(-1 << 20), // levels are hydra's business
-		ReplaceAttr: b.cfg.ReplaceAttr,
-	}
 	var errs []error
 	for _, sp := range b.order {
 		s := sp.sink
@@ -367,16 +362,16 @@ func (b *builder) openSinks(c *core) error {
 		case "null":
 			s.out = discardOutput{}
 		case "handler":
-			s.out = &handlerOutput{h: sp.handler, idx: c.nDerived}
+			s.out = &handlerOutput{h: sp.handler, idx: c.nScoped}
 			s.inner, s.ctx = sp.handler, true
-			c.nDerived++
+			c.nScoped++
 		default:
 			limit := batchBytes
 			if s.file != nil {
 				limit = min(limit, sp.rotation.maxBytes())
 			}
-			enc := newSlogEncoder(sp.json, opts, c.nDerived)
-			c.nDerived++
+			enc := newEncoder(sp.json, &b.cfg, c.nScoped)
+			c.nScoped++
 			var closer io.Closer // nil unless hydra opened the file
 			if s.file != nil {
 				closer = s.file

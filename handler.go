@@ -45,7 +45,7 @@ type core struct {
 	layerList []*layer // sorted by name
 	def       *layer
 	sinks     []*sink
-	nDerived  int // sinks that format through a slog.Handler (scope.derived)
+	nScoped   int // sinks that derive something from a scope: the length of scope.cache
 
 	// static is true while every level is hydra's own, so that the floors
 	// below are exact; with a user's LevelVar or Leveler, Enabled asks the
@@ -143,7 +143,7 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 			}
 		}
 	}
-	h2.scope = h.scope.withAttrs(attrs, h.c.nDerived)
+	h2.scope = h.scope.withAttrs(attrs, h.c.nScoped)
 	return &h2
 }
 
@@ -155,7 +155,7 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 		return h
 	}
 	h2 := *h
-	h2.scope = h.scope.withGroup(name, h.c.nDerived)
+	h2.scope = h.scope.withGroup(name, h.c.nScoped)
 	return &h2
 }
 

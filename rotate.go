@@ -25,7 +25,7 @@ const batchBytes = 64 << 10
 type streamOutput struct {
 	w      io.Writer
 	closer io.Closer // the file hydra opened; nil for writers it was given
-	enc    encoder
+	enc    formatter
 	limit  int // bytes per batch
 	buf    []byte
 	ends   []recordEnd // where each record in buf ends
@@ -36,7 +36,12 @@ type recordEnd struct {
 	notice bool // the drop notice: written, but not counted
 }
 
-func newStreamOutput(w io.Writer, closer io.Closer, enc encoder, limit int) *streamOutput {
+// formatter appends one formatted record, newline included, to dst.
+type formatter interface {
+	append(dst []byte, e *entry) []byte
+}
+
+func newStreamOutput(w io.Writer, closer io.Closer, enc formatter, limit int) *streamOutput {
 	return &streamOutput{w: w, closer: closer, enc: enc, limit: limit, buf: make([]byte, 0, limit)}
 }
 

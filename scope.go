@@ -11,7 +11,7 @@ import (
 
 // scope is one link in the chain of WithAttrs and WithGroup calls that made
 // a Handler: either a group name or a list of attributes, on top of its
-// parent's. It is immutable once built, except for derived (see there), and
+// parent's. It is immutable once built, except for cache (see there), and
 // shared by every record logged through the Handler and its descendants.
 type scope struct {
 	parent *scope
@@ -19,12 +19,19 @@ type scope struct {
 	attrs  []slog.Attr // a WithAttrs link; LogValuers already resolved
 	groups int         // groups open after this link, counting the parent's
 
-	// derived caches, per sink that formats through a slog.Handler, that
-	// handler with this scope applied (WithGroup/WithAttrs replayed on it).
-	// Each sink owns its own element: only that sink's consumer goroutine
-	// (or, for a Sync sink, the caller holding the sink's lock) reads or
-	// writes it, so no element is ever shared between goroutines.
-	derived []slog.Handler
+	// cache holds, per sink, what the sink derives from the scope on first
+	// use. Each sink owns its own element: only that sink's consumer
+	// goroutine (or, for a Sync sink, the caller holding the sink's lock)
+	// reads or writes it, so no element is ever shared between goroutines.
+	cache []scopeCache
+}
+
+// scopeCache is what one sink derives from a scope: a handler destination
+// its handler with the scope applied (WithAttrs and WithGroup replayed on
+// it), a text or JSON destination the scope's attributes formatted.
+type scopeCache struct {
+	h   slog.Handler
+	pre *preformat
 }
 
 func (sc *scope) openGroups() int {
@@ -34,12 +41,12 @@ func (sc *scope) openGroups() int {
 	return sc.groups
 }
 
-func (sc *scope) withAttrs(attrs []slog.Attr, nDerived int) *scope {
-	return &scope{parent: sc, attrs: attrs, groups: sc.openGroups(), derived: make([]slog.Handler, nDerived)}
+func (sc *scope) withAttrs(attrs []slog.Attr, nSinks int) *scope {
+	return &scope{parent: sc, attrs: attrs, groups: sc.openGroups(), cache: make([]scopeCache, nSinks)}
 }
 
-func (sc *scope) withGroup(name string, nDerived int) *scope {
-	return &scope{parent: sc, group: name, groups: sc.openGroups() + 1, derived: make([]slog.Handler, nDerived)}
+func (sc *scope) withGroup(name string, nSinks int) *scope {
+	return &scope{parent: sc, group: name, groups: sc.openGroups() + 1, cache: make([]scopeCache, nSinks)}
 }
 
 // handler returns base with the scope applied, building it on first use for
@@ -49,7 +56,7 @@ func (sc *scope) handler(i int, base slog.Handler, copyAttrs bool) slog.Handler 
 	if sc == nil {
 		return base
 	}
-	if h := sc.derived[i]; h != nil {
+	if h := sc.cache[i].h; h != nil {
 		return h
 	}
 	h := sc.parent.handler(i, base, copyAttrs)
@@ -62,7 +69,7 @@ func (sc *scope) handler(i int, base slog.Handler, copyAttrs bool) slog.Handler 
 	} else {
 		h = h.WithGroup(sc.group)
 	}
-	sc.derived[i] = h
+	sc.cache[i].h = h
 	return h
 }
 

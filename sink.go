@@ -206,7 +206,7 @@ func (l *errorLog) take() error {
 // handlerOutput hands records to a slog.Handler, one call per record.
 type handlerOutput struct {
 	h   slog.Handler
-	idx int // this sink's slot in scope.derived
+	idx int // this sink's slot in scope.cache
 	n   int // records since the last flush
 }
 

@@ -1,0 +1,415 @@
+// This file owns hydra's text and JSON encoder: the record layout, groups,
+// the attributes bound by WithAttrs, AddSource and ReplaceAttr. Values are
+// in encode_value.go, times in encode_time.go.
+
+package hydra
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"slices"
+)
+
+// encoder writes what log/slog's TextHandler or JSONHandler would write for
+// the same record, byte for byte, but faster and without allocating for
+// the common kinds: it keeps its buffers, caches the formatted second of
+// the last time and the source of each call site, and takes no lock.
+//
+// Its structure mirrors slog's commonHandler and handleState
+// (log/slog/handler.go) step by step, because byte-identical output
+// depends on their details: when a separator is written, when an empty
+// group vanishes, what ReplaceAttr sees. It departs from them on purpose
+// where slog's output is wrong (see appendAttr and appendJSONTime); the
+// differential tests and FuzzEncoder check everything else.
+//
+// An encoder belongs to one sink and is used by its consumer goroutine
+// only (or by callers holding a Sync sink's lock).
+type encoder struct {
+	json      bool
+	addSource bool
+	rep       func(groups []string, a slog.Attr) slog.Attr
+	idx       int // the sink's slot in scope.cache
+
+	root    preformat // what a Handler without WithAttrs or WithGroup has bound
+	prefix  []byte    // scratch: the text handler's key prefix
+	groups  []string  // scratch: the open groups, for ReplaceAttr
+	scratch []byte    // scratch: values formatted before they are quoted
+	times   timeCache
+	sources map[uintptr]*slog.Source
+	jsonBuf bytes.Buffer
+	jsonEnc *json.Encoder
+}
+
+// preformat is what slog's commonHandler derives from WithAttrs and
+// WithGroup: the bound attributes already formatted, the key prefix for the
+// text format, every group started, and how many of them the formatted
+// attributes opened.
+type preformat struct {
+	attrs       []byte
+	groupPrefix string
+	groups      []string
+	nOpen       int
+}
+
+func newEncoder(asJSON bool, cfg *Config, idx int) *encoder {
+	e := &encoder{json: asJSON, addSource: cfg.AddSource, rep: cfg.ReplaceAttr, idx: idx}
+	e.jsonEnc = json.NewEncoder(&e.jsonBuf)
+	e.jsonEnc.SetEscapeHTML(false) // as slog does
+	return e
+}
+
+// encodeState is slog's handleState: the state of one record, or of one
+// WithAttrs call, being formatted.
+type encodeState struct {
+	e      *encoder
+	p      *preformat
+	buf    []byte
+	sep    string
+	prefix []byte
+	// groups lists the open groups for ReplaceAttr; nil when there is no
+	// ReplaceAttr, and while the built-in attributes are written.
+	groups *[]string
+}
+
+func (e *encoder) newState(p *preformat, buf []byte, sep string) encodeState {
+	s := encodeState{e: e, p: p, buf: buf, sep: sep, prefix: e.prefix[:0]}
+	if e.rep != nil {
+		e.groups = append(e.groups[:0], p.groups[:p.nOpen]...)
+		s.groups = &e.groups
+	}
+	return s
+}
+
+// done hands the scratch buffers back to the encoder.
+func (s *encodeState) done() {
+	s.e.prefix = s.prefix[:0]
+	if s.groups != nil {
+		s.e.groups = (*s.groups)[:0]
+	}
+}
+
+func (s *encodeState) attrSep() string {
+	if s.e.json {
+		return ","
+	}
+	return " "
+}
+
+// append formats en's record, newline included, onto dst.
+func (e *encoder) append(dst []byte, en *entry) []byte {
+	s := e.newState(e.preformatFor(en.scope), dst, "")
+	r := &en.rec
+	if e.json {
+		s.buf = append(s.buf, '{')
+	}
+	// The built-in attributes are in no group, and ReplaceAttr sees none.
+	groups := s.groups
+	s.groups = nil
+	if !r.Time.IsZero() {
+		t := r.Time.Round(0) // strip the monotonic reading, as Attrs do
+		if e.rep == nil {
+			s.appendKey(slog.TimeKey)
+			s.appendTime(t)
+		} else {
+			s.appendAttr(slog.Time(slog.TimeKey, t))
+		}
+	}
+	if e.rep == nil {
+		s.appendKey(slog.LevelKey)
+		s.appendLevel(r.Level)
+	} else {
+		s.appendAttr(slog.Any(slog.LevelKey, r.Level))
+	}
+	if e.addSource {
+		s.appendSource(r.PC)
+	}
+	if e.rep == nil {
+		s.appendKey(slog.MessageKey)
+		s.appendString(r.Message)
+	} else {
+		s.appendAttr(slog.String(slog.MessageKey, r.Message))
+	}
+	s.groups = groups
+	s.appendNonBuiltIns(r)
+	s.buf = append(s.buf, '\n')
+	s.done()
+	return s.buf
+}
+
+func (s *encodeState) appendNonBuiltIns(r *slog.Record) {
+	if pfa := s.p.attrs; len(pfa) > 0 {
+		s.buf = append(s.buf, s.sep...)
+		s.buf = append(s.buf, pfa...)
+		s.sep = s.attrSep()
+		if s.e.json && pfa[len(pfa)-1] == '{' {
+			s.sep = ""
+		}
+	}
+	// The record's attributes are in the groups started by WithGroup; if
+	// it has none (or all of them vanish), those groups are not written.
+	nOpen := s.p.nOpen
+	if r.NumAttrs() > 0 {
+		s.prefix = append(s.prefix, s.p.groupPrefix...)
+		pos := len(s.buf)
+		s.openGroups()
+		nOpen = len(s.p.groups)
+		empty := true
+		r.Attrs(func(a slog.Attr) bool {
+			if s.appendAttr(a) {
+				empty = false
+			}
+			return true
+		})
+		if empty {
+			s.buf = s.buf[:pos]
+			nOpen = s.p.nOpen
+		}
+	}
+	if s.e.json {
+		for range nOpen {
+			s.buf = append(s.buf, '}')
+		}
+		s.buf = append(s.buf, '}')
+	}
+}
+
+// preformatFor returns the preformat of a scope, building it, and its
+// parents', on first use by this encoder.
+func (e *encoder) preformatFor(sc *scope) *preformat {
+	if sc == nil {
+		return &e.root
+	}
+	c := &sc.cache[e.idx]
+	if c.pre == nil {
+		parent := e.preformatFor(sc.parent)
+		if sc.attrs != nil {
+			c.pre = e.withAttrs(parent, sc.attrs)
+		} else {
+			c.pre = parent.withGroup(sc.group)
+		}
+	}
+	return c.pre
+}
+
+func (p *preformat) clone() *preformat {
+	return &preformat{
+		attrs:       slices.Clip(p.attrs),
+		groupPrefix: p.groupPrefix,
+		groups:      slices.Clip(p.groups),
+		nOpen:       p.nOpen,
+	}
+}
+
+func (p *preformat) withGroup(name string) *preformat {
+	p2 := p.clone()
+	p2.groups = append(p2.groups, name)
+	return p2
+}
+
+// withAttrs is slog's commonHandler.withAttrs.
+func (e *encoder) withAttrs(p *preformat, as []slog.Attr) *preformat {
+	empty := 0
+	for _, a := range as {
+		if isEmptyGroup(a.Value) {
+			empty++
+		}
+	}
+	if empty == len(as) {
+		return p
+	}
+	p2 := p.clone()
+	s := e.newState(p2, p2.attrs, "")
+	s.prefix = append(s.prefix, p.groupPrefix...)
+	if pfa := p2.attrs; len(pfa) > 0 {
+		s.sep = s.attrSep()
+		if e.json && pfa[len(pfa)-1] == '{' {
+			s.sep = ""
+		}
+	}
+	pos := len(s.buf)
+	s.openGroups()
+	if !s.appendAttrs(as) {
+		s.buf = s.buf[:pos]
+	} else {
+		p2.groupPrefix = string(s.prefix)
+		p2.nOpen = len(p2.groups)
+	}
+	p2.attrs = s.buf
+	s.done()
+	return p2
+}
+
+func (s *encodeState) openGroups() {
+	for _, n := range s.p.groups[s.p.nOpen:] {
+		s.openGroup(n)
+	}
+}
+
+func (s *encodeState) openGroup(name string) {
+	if s.e.json {
+		s.appendKey(name)
+		s.buf = append(s.buf, '{')
+		s.sep = ""
+	} else {
+		s.prefix = append(s.prefix, name...)
+		s.prefix = append(s.prefix, '.')
+	}
+	if s.groups != nil {
+		*s.groups = append(*s.groups, name)
+	}
+}
+
+func (s *encodeState) closeGroup(name string) {
+	if s.e.json {
+		s.buf = append(s.buf, '}')
+	} else {
+		s.prefix = s.prefix[:len(s.prefix)-len(name)-1]
+	}
+	s.sep = s.attrSep()
+	if s.groups != nil {
+		*s.groups = (*s.groups)[:len(*s.groups)-1]
+	}
+}
+
+// appendAttrs reports whether it appended anything.
+func (s *encodeState) appendAttrs(as []slog.Attr) bool {
+	nonEmpty := false
+	for _, a := range as {
+		if s.appendAttr(a) {
+			nonEmpty = true
+		}
+	}
+	return nonEmpty
+}
+
+// appendAttr is slog's handleState.appendAttr, with one fix. When every
+// attribute of a group vanishes (empty attributes, or ReplaceAttr removing
+// them), slog truncates what the group wrote but keeps the state it
+// changed: the text format then gives the next attribute the group's
+// prefix ("g.b=2" for b=2), the JSON format omits the comma before it
+// ({"a":1"b":2}, which is not JSON), and ReplaceAttr is told the group is
+// still open. Here the state is restored with the bytes.
+func (s *encodeState) appendAttr(a slog.Attr) bool {
+	a.Value = resolve(a.Value)
+	if s.e.rep != nil && a.Value.Kind() != slog.KindGroup {
+		var gs []string
+		if s.groups != nil {
+			gs = *s.groups
+		}
+		a = s.e.rep(gs, a)
+		a.Value = resolve(a.Value) // ReplaceAttr may return an unresolved value
+	}
+	if a.Key == "" && a.Value.Kind() == slog.KindAny && a.Value.Any() == nil {
+		return false // an empty Attr
+	}
+	if a.Value.Kind() == slog.KindAny {
+		if src, ok := a.Value.Any().(*slog.Source); ok {
+			if src == nil || *src == (slog.Source{}) {
+				return false
+			}
+			if s.e.json {
+				a.Value = sourceGroup(src)
+			} else {
+				a.Value = slog.StringValue(string(appendSourceText(nil, src)))
+			}
+		}
+	}
+	if a.Value.Kind() != slog.KindGroup {
+		s.appendKey(a.Key)
+		s.appendValue(a.Value)
+		return true
+	}
+	attrs := a.Value.Group()
+	if len(attrs) == 0 {
+		return true // as in slog: an empty group writes nothing, yet counts
+	}
+	pos, sep, prefix := len(s.buf), s.sep, len(s.prefix)
+	groups := 0
+	if s.groups != nil {
+		groups = len(*s.groups)
+	}
+	if a.Key != "" {
+		s.openGroup(a.Key)
+	}
+	if !s.appendAttrs(attrs) {
+		s.buf, s.sep, s.prefix = s.buf[:pos], sep, s.prefix[:prefix]
+		if s.groups != nil {
+			*s.groups = (*s.groups)[:groups]
+		}
+		return false
+	}
+	if a.Key != "" {
+		s.closeGroup(a.Key)
+	}
+	return true
+}
+
+// appendSource writes the source attribute of a record logged at pc, as
+// slog does with AddSource.
+func (s *encodeState) appendSource(pc uintptr) {
+	src := s.e.source(pc)
+	if s.e.rep != nil {
+		cp := *src // ReplaceAttr may keep or change what it is given
+		s.appendAttr(slog.Any(slog.SourceKey, &cp))
+		return
+	}
+	if *src == (slog.Source{}) {
+		return
+	}
+	if !s.e.json {
+		s.appendKey(slog.SourceKey)
+		s.e.scratch = appendSourceText(s.e.scratch[:0], src)
+		s.appendString(unsafeString(s.e.scratch))
+		return
+	}
+	s.openGroup(slog.SourceKey)
+	if src.Function != "" {
+		s.appendKey("function")
+		s.appendString(src.Function)
+	}
+	if src.File != "" {
+		s.appendKey("file")
+		s.appendString(src.File)
+	}
+	if src.Line != 0 {
+		s.appendKey("line")
+		s.appendInt(int64(src.Line))
+	}
+	s.closeGroup(slog.SourceKey)
+}
+
+// maxSources bounds the source cache; it starts over when full.
+const maxSources = 4096
+
+// source returns the source of pc, from the cache when it can.
+func (e *encoder) source(pc uintptr) *slog.Source {
+	if src, ok := e.sources[pc]; ok {
+		return src
+	}
+	src := &slog.Source{}
+	if pc != 0 {
+		r := slog.NewRecord(zeroTime, 0, "", pc)
+		src = r.Source()
+	}
+	if e.sources == nil || len(e.sources) >= maxSources {
+		e.sources = make(map[uintptr]*slog.Source)
+	}
+	e.sources[pc] = src
+	return src
+}
+
+// sourceGroup is slog's Source.group: the non-zero fields as a group.
+func sourceGroup(src *slog.Source) slog.Value {
+	var as []slog.Attr
+	if src.Function != "" {
+		as = append(as, slog.String("function", src.Function))
+	}
+	if src.File != "" {
+		as = append(as, slog.String("file", src.File))
+	}
+	if src.Line != 0 {
+		as = append(as, slog.Int("line", src.Line))
+	}
+	return slog.GroupValue(as...)
+}
