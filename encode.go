@@ -65,14 +65,14 @@ type encodeState struct {
 	e      *encoder
 	p      *preformat
 	buf    []byte
-	sep    string
+	sep    byte // the separator to write before the next key; 0 for none
 	prefix []byte
 	// groups lists the open groups for ReplaceAttr; nil when there is no
 	// ReplaceAttr, and while the built-in attributes are written.
 	groups *[]string
 }
 
-func (e *encoder) newState(p *preformat, buf []byte, sep string) encodeState {
+func (e *encoder) newState(p *preformat, buf []byte, sep byte) encodeState {
 	s := encodeState{e: e, p: p, buf: buf, sep: sep, prefix: e.prefix[:0]}
 	if e.rep != nil {
 		e.groups = append(e.groups[:0], p.groups[:p.nOpen]...)
@@ -89,16 +89,16 @@ func (s *encodeState) done() {
 	}
 }
 
-func (s *encodeState) attrSep() string {
+func (s *encodeState) attrSep() byte {
 	if s.e.json {
-		return ","
+		return ','
 	}
-	return " "
+	return ' '
 }
 
 // append formats en's record, newline included, onto dst.
 func (e *encoder) append(dst []byte, en *entry) []byte {
-	s := e.newState(e.preformatFor(en.scope), dst, "")
+	s := e.newState(e.preformatFor(en.scope), dst, 0)
 	r := &en.rec
 	if e.json {
 		s.buf = append(s.buf, '{')
@@ -139,32 +139,33 @@ func (e *encoder) append(dst []byte, en *entry) []byte {
 
 func (s *encodeState) appendNonBuiltIns(r *slog.Record) {
 	if pfa := s.p.attrs; len(pfa) > 0 {
-		s.buf = append(s.buf, s.sep...)
+		if s.sep != 0 {
+			s.buf = append(s.buf, s.sep)
+		}
 		s.buf = append(s.buf, pfa...)
 		s.sep = s.attrSep()
 		if s.e.json && pfa[len(pfa)-1] == '{' {
-			s.sep = ""
+			s.sep = 0
 		}
 	}
 	// The record's attributes are in the groups started by WithGroup; if
 	// it has none (or all of them vanish), those groups are not written.
-	nOpen := s.p.nOpen
-	if r.NumAttrs() > 0 {
-		s.prefix = append(s.prefix, s.p.groupPrefix...)
-		pos := len(s.buf)
-		s.openGroups()
-		nOpen = len(s.p.groups)
-		empty := true
-		r.Attrs(func(a slog.Attr) bool {
-			if s.appendAttr(a) {
-				empty = false
-			}
-			return true
-		})
-		if empty {
-			s.buf = s.buf[:pos]
-			nOpen = s.p.nOpen
+	// (slog asks NumAttrs first, which copies the record: an empty loop
+	// followed by the truncation below comes to the same.)
+	s.prefix = append(s.prefix, s.p.groupPrefix...)
+	pos := len(s.buf)
+	s.openGroups()
+	nOpen := len(s.p.groups)
+	empty := true
+	r.Attrs(func(a slog.Attr) bool {
+		if s.appendAttr(a) {
+			empty = false
 		}
+		return true
+	})
+	if empty {
+		s.buf = s.buf[:pos]
+		nOpen = s.p.nOpen
 	}
 	if s.e.json {
 		for range nOpen {
@@ -219,12 +220,12 @@ func (e *encoder) withAttrs(p *preformat, as []slog.Attr) *preformat {
 		return p
 	}
 	p2 := p.clone()
-	s := e.newState(p2, p2.attrs, "")
+	s := e.newState(p2, p2.attrs, 0)
 	s.prefix = append(s.prefix, p.groupPrefix...)
 	if pfa := p2.attrs; len(pfa) > 0 {
 		s.sep = s.attrSep()
 		if e.json && pfa[len(pfa)-1] == '{' {
-			s.sep = ""
+			s.sep = 0
 		}
 	}
 	pos := len(s.buf)
@@ -250,7 +251,7 @@ func (s *encodeState) openGroup(name string) {
 	if s.e.json {
 		s.appendKey(name)
 		s.buf = append(s.buf, '{')
-		s.sep = ""
+		s.sep = 0
 	} else {
 		s.prefix = append(s.prefix, name...)
 		s.prefix = append(s.prefix, '.')
@@ -291,36 +292,53 @@ func (s *encodeState) appendAttrs(as []slog.Attr) bool {
 // ({"a":1"b":2}, which is not JSON), and ReplaceAttr is told the group is
 // still open. Here the state is restored with the bytes.
 func (s *encodeState) appendAttr(a slog.Attr) bool {
-	a.Value = resolve(a.Value)
-	if s.e.rep != nil && a.Value.Kind() != slog.KindGroup {
+	k := a.Value.Kind() // asked once: Kind is a type switch
+	if k == slog.KindLogValuer {
+		a.Value = a.Value.Resolve()
+		k = a.Value.Kind()
+	}
+	if s.e.rep != nil && k != slog.KindGroup {
 		var gs []string
 		if s.groups != nil {
 			gs = *s.groups
 		}
 		a = s.e.rep(gs, a)
 		a.Value = resolve(a.Value) // ReplaceAttr may return an unresolved value
+		k = a.Value.Kind()
 	}
-	if a.Key == "" && a.Value.Kind() == slog.KindAny && a.Value.Any() == nil {
-		return false // an empty Attr
-	}
-	if a.Value.Kind() == slog.KindAny {
-		if src, ok := a.Value.Any().(*slog.Source); ok {
+	switch k {
+	case slog.KindGroup:
+		return s.appendGroup(a.Key, a.Value.Group())
+	case slog.KindAny:
+		v := a.Value.Any()
+		if v == nil && a.Key == "" {
+			return false // an empty Attr
+		}
+		if src, ok := v.(*slog.Source); ok {
 			if src == nil || *src == (slog.Source{}) {
 				return false
 			}
 			if s.e.json {
-				a.Value = sourceGroup(src)
-			} else {
-				a.Value = slog.StringValue(string(appendSourceText(nil, src)))
+				return s.appendGroup(a.Key, sourceGroup(src).Group())
 			}
+			s.appendKey(a.Key)
+			s.appendString(string(appendSourceText(nil, src)))
+			return true
+		}
+		s.appendKey(a.Key)
+		s.appendAnyValue(v)
+	default:
+		s.appendKey(a.Key)
+		if s.e.json {
+			s.appendJSONValue(k, a.Value)
+		} else {
+			s.appendTextValue(k, a.Value)
 		}
 	}
-	if a.Value.Kind() != slog.KindGroup {
-		s.appendKey(a.Key)
-		s.appendValue(a.Value)
-		return true
-	}
-	attrs := a.Value.Group()
+	return true
+}
+
+func (s *encodeState) appendGroup(key string, attrs []slog.Attr) bool {
 	if len(attrs) == 0 {
 		return true // as in slog: an empty group writes nothing, yet counts
 	}
@@ -329,8 +347,8 @@ func (s *encodeState) appendAttr(a slog.Attr) bool {
 	if s.groups != nil {
 		groups = len(*s.groups)
 	}
-	if a.Key != "" {
-		s.openGroup(a.Key)
+	if key != "" {
+		s.openGroup(key)
 	}
 	if !s.appendAttrs(attrs) {
 		s.buf, s.sep, s.prefix = s.buf[:pos], sep, s.prefix[:prefix]
@@ -339,8 +357,8 @@ func (s *encodeState) appendAttr(a slog.Attr) bool {
 		}
 		return false
 	}
-	if a.Key != "" {
-		s.closeGroup(a.Key)
+	if key != "" {
+		s.closeGroup(key)
 	}
 	return true
 }

@@ -94,12 +94,14 @@ func (s *encodeState) appendJSONTime(t time.Time) {
 	s.buf = append(s.buf, '"')
 	s.buf = append(s.buf, date...)
 	if ns := t.Nanosecond(); ns != 0 {
-		n := len(s.buf)
-		s.buf = strconv.AppendInt(append(s.buf, '.'), int64(1e9+ns), 10) // "1" and nine digits
-		s.buf = append(s.buf[:n+1], s.buf[n+2:]...)                      // without the "1"
-		for s.buf[len(s.buf)-1] == '0' {
-			s.buf = s.buf[:len(s.buf)-1]
+		var digits [16]byte
+		frac := strconv.AppendUint(digits[:0], uint64(1e9+ns), 10) // "1" and nine digits
+		frac[0] = '.'
+		n := len(frac)
+		for frac[n-1] == '0' {
+			n--
 		}
+		s.buf = append(s.buf, frac[:n]...)
 	}
 	s.buf = append(s.buf, zone...)
 	s.buf = append(s.buf, '"')

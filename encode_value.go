@@ -20,7 +20,9 @@ import (
 )
 
 func (s *encodeState) appendKey(key string) {
-	s.buf = append(s.buf, s.sep...)
+	if s.sep != 0 {
+		s.buf = append(s.buf, s.sep)
+	}
 	if len(s.prefix) > 0 {
 		s.appendTwoStrings(unsafeString(s.prefix), key)
 	} else {
@@ -55,12 +57,62 @@ func (s *encodeState) appendString(str string) {
 		s.buf = append(s.buf, '"')
 		s.buf = appendEscapedJSONString(s.buf, str)
 		s.buf = append(s.buf, '"')
-	} else if needsQuoting(str) {
-		s.buf = strconv.AppendQuote(s.buf, str)
 	} else {
-		s.buf = append(s.buf, str...)
+		s.buf = appendTextString(s.buf, str)
 	}
 }
+
+// appendTextString writes str as slog's text format does: as is, or
+// quoted by strconv.Quote when needsQuoting says so. Strings of printable
+// ASCII, nearly all of them, are decided and quoted in one pass here.
+func appendTextString(buf []byte, str string) []byte {
+	quote := len(str) == 0
+	for i := 0; i < len(str); i++ {
+		switch textClass[str[i]] {
+		case textPlain:
+		case textQuote:
+			quote = true
+		default: // a control character or a multi-byte rune: the general path
+			if needsQuoting(str) {
+				return strconv.AppendQuote(buf, str)
+			}
+			return append(buf, str...)
+		}
+	}
+	if !quote {
+		return append(buf, str...)
+	}
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(str); i++ {
+		if c := str[i]; c == '"' || c == '\\' {
+			buf = append(buf, str[start:i]...)
+			buf = append(buf, '\\', c)
+			start = i + 1
+		}
+	}
+	buf = append(buf, str[start:]...)
+	return append(buf, '"')
+}
+
+// Byte classes for appendTextString.
+const (
+	textPlain = iota // printable ASCII that needs no quoting ('\\' included, as in slog)
+	textQuote        // printable ASCII that makes slog quote: ' ', '=', '"'
+	textOther        // control characters and bytes of multi-byte runes
+)
+
+var textClass = func() (class [256]byte) {
+	for b := range class {
+		switch {
+		case b < ' ' || b >= 0x7f:
+			class[b] = textOther
+		case b == ' ' || b == '=' || b == '"':
+			class[b] = textQuote
+		}
+	}
+	return class
+}()
 
 func (s *encodeState) appendInt(n int64) { s.buf = strconv.AppendInt(s.buf, n, 10) }
 
@@ -94,27 +146,15 @@ func (s *encodeState) appendError(err error) {
 	s.appendString(fmt.Sprintf("!ERROR:%v", err))
 }
 
-// appendValue is slog's handleState.appendValue. Only KindAny values run
-// user code (String, MarshalText, MarshalJSON, Error), so only they pay
-// for the recover that turns a panic into "!PANIC: ..." text.
-func (s *encodeState) appendValue(v slog.Value) {
-	if v.Kind() == slog.KindAny {
-		s.appendAnyValue(v)
-		return
-	}
-	if s.e.json {
-		s.appendJSONValue(v)
-	} else {
-		s.appendTextValue(v)
-	}
-}
-
-func (s *encodeState) appendAnyValue(v slog.Value) {
+// appendAnyValue is slog's handleState.appendValue for KindAny values, the
+// only ones that run user code (String, MarshalText, MarshalJSON, Error):
+// only they pay for the recover that turns a panic into "!PANIC: ...".
+func (s *encodeState) appendAnyValue(v any) {
 	defer func() {
 		if r := recover(); r != nil {
 			// As slog: a nil pointer whose method does not guard against
 			// nil prints as "<nil>", anything else as the panic.
-			if rv := reflect.ValueOf(v.Any()); rv.Kind() == reflect.Pointer && rv.IsNil() {
+			if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
 				s.appendString("<nil>")
 				return
 			}
@@ -123,17 +163,19 @@ func (s *encodeState) appendAnyValue(v slog.Value) {
 	}()
 	var err error
 	if s.e.json {
-		err = s.appendJSONAny(v.Any())
+		err = s.appendJSONAny(v)
 	} else {
-		err = s.appendTextAny(v.Any())
+		err = s.appendTextAny(v)
 	}
 	if err != nil {
 		s.appendError(err)
 	}
 }
 
-func (s *encodeState) appendTextValue(v slog.Value) {
-	switch v.Kind() {
+// appendTextValue writes a value of kind k, which is neither KindAny nor
+// KindGroup, as slog's text format does.
+func (s *encodeState) appendTextValue(k slog.Kind, v slog.Value) {
+	switch k {
 	case slog.KindString:
 		s.appendString(v.String())
 	case slog.KindTime:
@@ -148,7 +190,7 @@ func (s *encodeState) appendTextValue(v slog.Value) {
 		s.buf = strconv.AppendBool(s.buf, v.Bool())
 	case slog.KindDuration:
 		s.buf = appendDuration(s.buf, v.Duration())
-	default: // KindGroup and KindLogValuer never get here
+	default: // a LogValuer that resolved to itself 100 times
 		s.buf = fmt.Append(s.buf, v.Any())
 	}
 }
@@ -184,8 +226,10 @@ func byteSlice(a any) ([]byte, bool) {
 	return nil, false
 }
 
-func (s *encodeState) appendJSONValue(v slog.Value) {
-	switch v.Kind() {
+// appendJSONValue writes a value of kind k, which is neither KindAny nor
+// KindGroup, as slog's JSON format does.
+func (s *encodeState) appendJSONValue(k slog.Kind, v slog.Value) {
+	switch k {
 	case slog.KindString:
 		s.appendString(v.String())
 	case slog.KindInt64:
@@ -200,7 +244,7 @@ func (s *encodeState) appendJSONValue(v slog.Value) {
 		s.buf = strconv.AppendInt(s.buf, int64(v.Duration()), 10) // as json.Marshal
 	case slog.KindTime:
 		s.appendTime(v.Time())
-	default: // KindGroup and KindLogValuer never get here
+	default: // a LogValuer that resolved to itself 100 times
 		if err := s.appendJSONMarshal(v.Any()); err != nil {
 			s.appendError(err)
 		}
@@ -375,10 +419,17 @@ func needsQuoting(s string) bool {
 // encoding/json without HTML escaping) does: invalid UTF-8 becomes
 // \ufffd, and U+2028 and U+2029 are escaped.
 func appendEscapedJSONString(buf []byte, s string) []byte {
+	i := 0
+	for i < len(s) && jsonSafe[s[i]] { // the common case: nothing to escape
+		i++
+	}
+	if i == len(s) {
+		return append(buf, s...)
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		if b := s[i]; b < utf8.RuneSelf {
-			if safeSet[b] {
+			if jsonSafe[b] {
 				i++
 				continue
 			}
@@ -422,12 +473,15 @@ func appendEscapedJSONString(buf []byte, s string) []byte {
 const hexDigits = "0123456789abcdef"
 
 // safeSet holds true for the ASCII characters that need no escaping in a
-// JSON string: all but the control characters, '"' and '\\'.
-var safeSet = func() (set [utf8.RuneSelf]bool) {
+// JSON string: all but the control characters, '"' and '\\'. jsonSafe is
+// the same over all bytes, false for those of multi-byte runes, so that
+// one lookup decides.
+var safeSet, jsonSafe = func() (set [utf8.RuneSelf]bool, all [256]bool) {
 	for b := ' '; b < utf8.RuneSelf; b++ {
 		set[b] = b != '"' && b != '\\'
+		all[b] = set[b]
 	}
-	return set
+	return set, all
 }()
 
 // resolve returns v resolved, without Resolve's deferred recover for the

@@ -151,16 +151,12 @@ func vanishes(as []slog.Attr, groups []string, rep func([]string, slog.Attr) slo
 }
 
 func elided(a slog.Attr, groups []string, rep func([]string, slog.Attr) slog.Attr) bool {
-	a.Value = a.Value.Resolve()
-	if rep != nil && a.Value.Kind() != slog.KindGroup {
-		a = rep(groups, a)
-		a.Value = a.Value.Resolve()
-	}
+	a = resolveForVanish(a, groups, rep)
 	if a.Equal(slog.Attr{}) {
 		return true
 	}
-	if src, ok := a.Value.Any().(*slog.Source); ok && a.Value.Kind() == slog.KindAny {
-		return src == nil || *src == slog.Source{}
+	if src, ok := a.Value.Any().(*slog.Source); ok && a.Value.Kind() == slog.KindAny && (src == nil || *src == slog.Source{}) {
+		return true
 	}
 	if a.Value.Kind() != slog.KindGroup || len(a.Value.Group()) == 0 {
 		return false
@@ -171,14 +167,25 @@ func elided(a slog.Attr, groups []string, rep func([]string, slog.Attr) slog.Att
 	return vanishes(a.Value.Group(), groups, rep)
 }
 
+// resolveForVanish resolves a and applies rep as the encoder does, and
+// turns a non-empty *slog.Source into the group the JSON format makes of it
+// (whose fields ReplaceAttr may remove as well).
+func resolveForVanish(a slog.Attr, groups []string, rep func([]string, slog.Attr) slog.Attr) slog.Attr {
+	a.Value = a.Value.Resolve()
+	if rep != nil && a.Value.Kind() != slog.KindGroup {
+		a = rep(groups, a)
+		a.Value = a.Value.Resolve()
+	}
+	if src, ok := a.Value.Any().(*slog.Source); ok && a.Value.Kind() == slog.KindAny && src != nil && *src != (slog.Source{}) {
+		a.Value = sourceGroup(src)
+	}
+	return a
+}
+
 // anyVanishing reports whether some group among as, at any depth, vanishes.
 func anyVanishing(as []slog.Attr, groups []string, rep func([]string, slog.Attr) slog.Attr) bool {
 	for _, a := range as {
-		a.Value = a.Value.Resolve()
-		if rep != nil && a.Value.Kind() != slog.KindGroup {
-			a = rep(groups, a)
-			a.Value = a.Value.Resolve()
-		}
+		a = resolveForVanish(a, groups, rep)
 		if a.Value.Kind() != slog.KindGroup || len(a.Value.Group()) == 0 {
 			continue
 		}
