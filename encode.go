@@ -109,14 +109,14 @@ func (e *encoder) append(dst []byte, en *entry) []byte {
 	if !r.Time.IsZero() {
 		t := r.Time.Round(0) // strip the monotonic reading, as Attrs do
 		if e.rep == nil {
-			s.appendKey(slog.TimeKey)
+			s.appendBuiltinKey(slog.TimeKey)
 			s.appendTime(t)
 		} else {
 			s.appendAttr(slog.Time(slog.TimeKey, t))
 		}
 	}
 	if e.rep == nil {
-		s.appendKey(slog.LevelKey)
+		s.appendBuiltinKey(slog.LevelKey)
 		s.appendLevel(r.Level)
 	} else {
 		s.appendAttr(slog.Any(slog.LevelKey, r.Level))
@@ -125,7 +125,7 @@ func (e *encoder) append(dst []byte, en *entry) []byte {
 		s.appendSource(r.PC)
 	}
 	if e.rep == nil {
-		s.appendKey(slog.MessageKey)
+		s.appendBuiltinKey(slog.MessageKey)
 		s.appendString(r.Message)
 	} else {
 		s.appendAttr(slog.String(slog.MessageKey, r.Message))

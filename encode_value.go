@@ -36,6 +36,23 @@ func (s *encodeState) appendKey(key string) {
 	s.sep = s.attrSep()
 }
 
+// appendBuiltinKey is appendKey for "time", "level" and "msg", which need
+// neither escaping nor quoting and come before any group prefix.
+func (s *encodeState) appendBuiltinKey(key string) {
+	if s.sep != 0 {
+		s.buf = append(s.buf, s.sep)
+	}
+	if s.e.json {
+		s.buf = append(s.buf, '"')
+		s.buf = append(s.buf, key...)
+		s.buf = append(s.buf, '"', ':')
+	} else {
+		s.buf = append(s.buf, key...)
+		s.buf = append(s.buf, '=')
+	}
+	s.sep = s.attrSep()
+}
+
 // appendTwoStrings appends prefix+key as one string, quoted as a whole.
 func (s *encodeState) appendTwoStrings(x, y string) {
 	switch {
