@@ -380,6 +380,7 @@ func (b *builder) openSinks(c *core) error {
 		}
 		if !sp.sync {
 			s.q = newQueue(sp.async)
+			s.streamQueue = s.inner == nil && sp.kind != "null"
 		}
 		c.sinks = append(c.sinks, s)
 	}

@@ -114,11 +114,13 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		if rt.hasLevel && r.Level < rt.level.get() {
 			continue
 		}
-		s := rt.sink
-		if s.inner != nil && !s.inner.Enabled(ctx, r.Level) {
-			continue
+		var e error
+		if s := rt.sink; s.streamQueue {
+			e = s.q.enqueue(&r, h.scope, nil) // the common case, inlined
+		} else {
+			e = s.put(ctx, &r, h.scope)
 		}
-		if e := s.put(ctx, &r, h.scope); e != nil && !errors.Is(err, e) {
+		if e != nil && !errors.Is(err, e) {
 			err = errors.Join(err, e)
 		}
 	}

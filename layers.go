@@ -200,7 +200,7 @@ func (c *core) refreshLevels() {
 // in its attributes, if any: that layer, else the one named by ctx, else
 // the default layer. Unknown names go to the default layer too.
 func (c *core) layerFor(ctx context.Context, name string, found bool) *layer {
-	if !found && ctx != nil {
+	if !found && ctx != nil && contextLayers.Load() {
 		name, found = ctx.Value(layerContextKey{}).(string)
 	}
 	if found {
@@ -213,8 +213,14 @@ func (c *core) layerFor(ctx context.Context, name string, found bool) *layer {
 
 type layerContextKey struct{}
 
+// contextLayers is set by the first ContextWithLayer call in the process.
+// Until then no context carries a layer, and layerFor skips the lookup, an
+// interface call down the context chain for every record.
+var contextLayers atomic.Bool
+
 // ContextWithLayer returns a copy of ctx that routes records logged with it
 // to layer, unless the Handler or the record names a layer itself.
 func ContextWithLayer(ctx context.Context, layer string) context.Context {
+	contextLayers.Store(true)
 	return context.WithValue(ctx, layerContextKey{}, layer)
 }

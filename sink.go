@@ -27,6 +27,9 @@ type sink struct {
 	ctx    bool               // entries carry the caller's context (handler destinations)
 	inner  slog.Handler       // handler destinations: asked Enabled before a record is queued
 	file   *lumberjack.Logger // file destinations: for Rotate
+	// streamQueue is true for an asynchronous text or JSON destination:
+	// Handle queues straight to q, with no context to carry.
+	streamQueue bool
 
 	written atomic.Uint64
 	failed  atomic.Uint64
@@ -68,17 +71,19 @@ type result struct {
 }
 
 // put hands a prepared record to the sink: to its queue, or straight to its
-// output for a Sync sink. It runs on the caller's goroutine.
+// output for a Sync sink. It runs on the caller's goroutine. (Handle
+// queues to text and JSON destinations itself.)
 func (s *sink) put(ctx context.Context, r *slog.Record, sc *scope) error {
+	if s.inner != nil && !s.inner.Enabled(orBackground(ctx), r.Level) {
+		return nil
+	}
 	if s.q == nil {
 		return s.writeSync(ctx, r, sc)
 	}
 	if !s.ctx {
 		ctx = nil // only handler destinations get the context
-	} else if ctx == nil {
-		ctx = context.Background()
 	}
-	return s.q.enqueue(r, sc, ctx)
+	return s.q.enqueue(r, sc, orBackground(ctx))
 }
 
 func orBackground(ctx context.Context) context.Context {
