@@ -196,14 +196,19 @@ func (s *sink) batch() {
 		if !ok {
 			break
 		}
-		s.settle(s.out.add(&sl.val))
+		// Copy the record out and free its slot before formatting it: add
+		// may write, and a slot held while a write stalls is one the
+		// producers can neither fill nor evict (see TestDropOldest...).
+		s.cur = sl.val
 		q.ring.release(sl, pos)
+		s.settle(s.out.add(&s.cur))
 		next = pos + 1
 		n++
 		if n%64 == 0 {
 			q.room.broadcast()
 		}
 	}
+	s.cur = entry{} // do not keep the last record's values alive
 	q.room.broadcast()
 	s.settle(s.out.flush())
 	if n > 0 {

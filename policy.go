@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -150,7 +151,10 @@ func (q *queue) evictForRoom(e *entry, pinned bool) pushResult {
 	if q.policy != DropOldest {
 		return ringFull
 	}
-	for {
+	for spins := 1; ; spins++ {
+		if spins%64 == 0 {
+			runtime.Gosched() // the consumer is between claim and release: let it run
+		}
 		switch res := q.ring.replaceOldest(e, pinned); res {
 		case pushed:
 			q.evicted.Add(1)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -212,6 +214,71 @@ func TestDropOldestSparesProtectedRecords(t *testing.T) {
 	assert.Equal(t, []string{"first", DropNotice, "p1", "p2", "p3"}, messages(t, w.out.Bytes()))
 	assert.Equal(t, uint64(2), noticed(t, w.out.Bytes()), "a evicted, b dropped")
 	requireSettled(t, h.Stats())
+}
+
+// gatedWriter holds its n-th Write until gates[n] is closed, and reports
+// each Write's number on started.
+type gatedWriter struct {
+	gates   []chan struct{}
+	n       atomic.Int32
+	started chan int
+	out     syncBuffer
+}
+
+func (w *gatedWriter) Write(p []byte) (int, error) {
+	i := int(w.n.Add(1) - 1)
+	w.started <- i
+	if i < len(w.gates) {
+		<-w.gates[i]
+	}
+	return w.out.Write(p)
+}
+
+// TestDropOldestNeverWaitsForAStalledWriter stalls the writer in the middle
+// of a batch, when the batch buffer is full and the consumer has just taken
+// the next record off the queue, then floods the DropOldest queue from many
+// goroutines. Every call must return: the consumer must not hold a slot of
+// the queue while it writes, or the producers find the queue neither full
+// enough to evict nor free enough to enqueue.
+func TestDropOldestNeverWaitsForAStalledWriter(t *testing.T) {
+	w := &gatedWriter{gates: []chan struct{}{make(chan struct{}), make(chan struct{})}, started: make(chan int, 1<<16)}
+	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
+		{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 64, Overflow: DropOldest}},
+	}}}})
+	var release sync.Once
+	releaseAll := func() { release.Do(func() { close(w.gates[1]) }) }
+	defer releaseAll()
+	l := slog.New(h)
+	l.Info("first")
+	require.Equal(t, 0, <-w.started) // the consumer waits in Write 0 with "first"
+	pad := strings.Repeat("x", batchBytes*2/3)
+	l.Info("big1", "pad", pad)
+	l.Info("big2", "pad", pad)
+	close(w.gates[0])
+	require.Equal(t, 1, <-w.started) // Write 1: big1, written because big2 does not fit beside it
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var wg sync.WaitGroup
+		for g := range 8 {
+			wg.Go(func() {
+				for i := range 5000 {
+					l.Info("m", "g", g, "i", i)
+				}
+			})
+		}
+		wg.Wait()
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("producers are stuck evicting: the queue never looks full to them")
+	}
+	releaseAll()
+	require.NoError(t, h.Close())
+	requireSettled(t, h.Stats())
+	assert.Equal(t, uint64(8*5000+3), h.Stats().Accepted)
 }
 
 func TestBlockWaitsForRoom(t *testing.T) {

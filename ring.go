@@ -237,6 +237,10 @@ func (r *ring[T]) ready() bool {
 // caller owns until it passes it to release, and the position. ok is false
 // when the ring is empty or the oldest position is claimed but not filled
 // yet; the producer filling it wakes the consumer afterwards.
+//
+// The caller must release the slot without blocking in between: a claimed
+// slot lies outside [head, tail), so while it is held a full ring looks to
+// replaceOldest as if it had room, and evicting producers spin.
 func (r *ring[T]) claim() (s *slot[T], pos uint64, ok bool) {
 	pos = r.head.Load()
 	for {

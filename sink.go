@@ -34,6 +34,11 @@ type sink struct {
 	written atomic.Uint64
 	failed  atomic.Uint64
 
+	// cur is the record the consumer is formatting, copied out of its
+	// slot. It lives here rather than on the consumer's stack because a
+	// pointer to it goes to the output interface.
+	cur entry
+
 	// mu serializes the writes of a Sync sink, and Rotate with the closing
 	// of a file. closed is set once the output is closed.
 	mu     sync.Mutex
