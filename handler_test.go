@@ -672,7 +672,7 @@ func TestCloseTwice(t *testing.T) {
 }
 
 func TestCloseStopsEveryGoroutine(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(), goleak.IgnoreTopFunction(lumberjackMill))
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	dir := t.TempDir()
 	h, err := New(Config{Layers: map[string]Layer{
 		"A": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, "a.log")}, {Type: "stdout"}, {Type: "handler", Handler: slog.DiscardHandler}}},

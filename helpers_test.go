@@ -16,13 +16,10 @@ import (
 	"go.uber.org/goleak"
 )
 
-// lumberjackMill is the goroutine every lumberjack.Logger starts on its
-// first write and never stops (an upstream limitation, see the README's
-// "Known issues"). Leak checks tolerate exactly that one.
-const lumberjackMill = "gopkg.in/natefinch/lumberjack%2ev2.(*Logger).millRun"
-
+// TestMain fails the tests if any goroutine outlives them, lumberjack's
+// compressing goroutine included: hydra stops it (see stopMill).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction(lumberjackMill))
+	goleak.VerifyTestMain(m)
 }
 
 // newTest returns a Handler for cfg that is closed when the test ends.

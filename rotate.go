@@ -5,10 +5,15 @@
 package hydra
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sync"
+	"time"
+	"unsafe"
 
 	"gopkg.in/natefinch/lumberjack.v2"
 )
@@ -136,10 +141,35 @@ func (r Rotation) maxBytes() int {
 	return r.MaxSizeMB << 20
 }
 
+// rotatingFile is a lumberjack.Logger as hydra uses it. It makes up for
+// three things lumberjack does not do:
+//
+//   - lumberjack names a rotated file by the time to the millisecond, so a
+//     second rotation within the same millisecond renames the new file onto
+//     the first backup, which is lost. rotatingFile counts the bytes of the
+//     current file as lumberjack does, knows when a Write will rotate, and
+//     waits for the next millisecond first, as Rotate does.
+//   - A write that fails halfway (a full disk) leaves half a record at the
+//     end of the file. rotatingFile cuts it off again.
+//   - Every Logger starts a goroutine that Close does not stop
+//     (natefinch/lumberjack#56). rotatingFile stops it once the file is
+//     closed for good (see stopMill).
+//
+// The consumer goroutine writes and Handler.Rotate rotates, so a mutex
+// guards it.
+type rotatingFile struct {
+	mu          sync.Mutex
+	lj          *lumberjack.Logger
+	path        string
+	max         int64     // lumberjack's limit, in bytes
+	size        int64     // bytes in the current file, as lumberjack counts them
+	lastRotated time.Time // when a rotation last happened
+}
+
 // openFile opens (creating it if needed) the log file at path for a file
-// destination. A new directory gets dirMode and a new file fileMode; lumberjack
-// keeps the file's mode when it rotates.
-func openFile(path string, rot Rotation, fileMode, dirMode os.FileMode) (*lumberjack.Logger, error) {
+// destination. A new directory gets dirMode and a new file fileMode;
+// lumberjack keeps the file's mode when it rotates.
+func openFile(path string, rot Rotation, fileMode, dirMode os.FileMode) (*rotatingFile, error) {
 	if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
 		return nil, err
 	}
@@ -150,18 +180,120 @@ func openFile(path string, rot Rotation, fileMode, dirMode os.FileMode) (*lumber
 	if err := f.Close(); err != nil {
 		return nil, err
 	}
-	lj := &lumberjack.Logger{
-		Filename:   path,
-		MaxSize:    rot.MaxSizeMB,
-		MaxBackups: rot.MaxBackups,
-		MaxAge:     rot.MaxAgeDays,
-		Compress:   rot.Compress,
-		LocalTime:  rot.LocalTime,
+	rf := &rotatingFile{
+		lj: &lumberjack.Logger{
+			Filename:   path,
+			MaxSize:    rot.MaxSizeMB,
+			MaxBackups: rot.MaxBackups,
+			MaxAge:     rot.MaxAgeDays,
+			Compress:   rot.Compress,
+			LocalTime:  rot.LocalTime,
+		},
+		path: path,
+		max:  int64(rot.maxBytes()),
 	}
 	// Make lumberjack open the file now, so a file it cannot use fails New
-	// rather than the first write.
-	if _, err := lj.Write(nil); err != nil {
+	// rather than the first write. It may rotate a file already full.
+	if _, err := rf.lj.Write(nil); err != nil {
+		rf.lj.Close()
+		stopMill(rf.lj)
 		return nil, err
 	}
-	return lj, nil
+	info, err := os.Stat(path)
+	if err != nil {
+		rf.lj.Close()
+		stopMill(rf.lj)
+		return nil, err
+	}
+	rf.size = info.Size()
+	return rf, nil
+}
+
+func (f *rotatingFile) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n := int64(len(p)); n <= f.max && f.size+n > f.max {
+		f.newMillisecond() // lumberjack rotates before this write
+		f.size = 0
+	}
+	n, err := f.lj.Write(p)
+	if n > 0 && n < len(p) {
+		// Half a batch is in the file: take it out again, so that the
+		// file holds whole records only. The records count as failed.
+		err = errors.Join(err, f.cutPartial(n))
+		return 0, err
+	}
+	f.size += int64(n)
+	return n, err
+}
+
+// cutPartial removes the last n bytes of the file, written by a write that
+// failed halfway, and closes lumberjack's handle: lumberjack may have
+// opened the file without O_APPEND, and its next write reopens it in
+// append mode, at the new end.
+func (f *rotatingFile) cutPartial(n int) error {
+	info, err := os.Stat(f.path)
+	if err == nil && info.Size() < int64(n) {
+		err = fmt.Errorf("the file has %d bytes, fewer than the %d written", info.Size(), n)
+	}
+	if err == nil {
+		err = os.Truncate(f.path, info.Size()-int64(n))
+	}
+	if err != nil {
+		return fmt.Errorf("cannot remove the %d bytes of a failed write, the file ends with a torn record: %w", n, err)
+	}
+	f.size = info.Size() - int64(n)
+	return f.lj.Close()
+}
+
+// Rotate moves the current file aside and starts a new one.
+func (f *rotatingFile) Rotate() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.newMillisecond()
+	f.size = 0
+	return f.lj.Rotate()
+}
+
+// newMillisecond waits, if needed, until the clock is in another
+// millisecond than the last rotation's, so that the backup lumberjack is
+// about to name cannot take the name of the previous one. It waits less
+// than a millisecond, and only when rotations come that fast.
+func (f *rotatingFile) newMillisecond() {
+	now := time.Now()
+	if last := f.lastRotated.Truncate(time.Millisecond); !now.Truncate(time.Millisecond).After(last) {
+		time.Sleep(last.Add(time.Millisecond).Sub(now))
+		now = time.Now()
+	}
+	f.lastRotated = now
+}
+
+// Close closes the file and stops lumberjack's goroutine: the file is not
+// written or rotated again.
+func (f *rotatingFile) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	err := f.lj.Close()
+	stopMill(f.lj)
+	return err
+}
+
+// stopMill ends the goroutine a lumberjack.Logger starts on its first
+// write to compress and remove old backups, which lumberjack never stops
+// (natefinch/lumberjack#56, open since 2017): each Logger leaves one
+// behind, one more for every Handler closed. The goroutine ranges over the
+// unexported channel millCh; closing it ends the loop once the pass in
+// progress, if any, is done. Only a Logger that is never written or
+// rotated again may be given here: its next rotation would send on the
+// closed channel. If lumberjack's fields ever change, stopMill does
+// nothing, and TestNewCloseCyclesLeaveNothingBehind fails.
+func stopMill(l *lumberjack.Logger) {
+	field := reflect.ValueOf(l).Elem().FieldByName("millCh")
+	if !field.IsValid() || field.Kind() != reflect.Chan || field.Type().Elem().Kind() != reflect.Bool {
+		return
+	}
+	ch := reflect.NewAt(field.Type(), unsafe.Pointer(field.UnsafeAddr())).Elem()
+	if !ch.IsNil() {
+		ch.Close()
+	}
 }

@@ -11,8 +11,6 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-
-	"gopkg.in/natefinch/lumberjack.v2"
 )
 
 // sink is one destination as the routing table sees it. Destinations that
@@ -23,10 +21,10 @@ type sink struct {
 	kind   string   // the Destination.Type, "console" folded into "stdout"
 	layers []string // the layers that route to it, sorted
 	out    output
-	q      *queue             // nil: Sync, written on the caller's goroutine under mu
-	ctx    bool               // entries carry the caller's context (handler destinations)
-	inner  slog.Handler       // handler destinations: asked Enabled before a record is queued
-	file   *lumberjack.Logger // file destinations: for Rotate
+	q      *queue        // nil: Sync, written on the caller's goroutine under mu
+	ctx    bool          // entries carry the caller's context (handler destinations)
+	inner  slog.Handler  // handler destinations: asked Enabled before a record is queued
+	file   *rotatingFile // file destinations: for Rotate
 	// streamQueue is true for an asynchronous text or JSON destination:
 	// Handle queues straight to q, with no context to carry.
 	streamQueue bool

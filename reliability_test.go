@@ -1,0 +1,128 @@
+package hydra
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// readAll returns the records of every file of a rotated log, backups
+// included, checking that each line is one whole JSON record.
+func readAll(t *testing.T, dir, prefix string) []map[string]any {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, prefix+"*"))
+	require.NoError(t, err)
+	var recs []map[string]any
+	for _, f := range files {
+		data := must(os.ReadFile(f))
+		if len(data) > 0 {
+			require.True(t, bytes.HasSuffix(data, []byte("\n")), "%s ends with a torn record", f)
+		}
+		for _, line := range lines(data) {
+			var m map[string]any
+			require.NoError(t, json.Unmarshal([]byte(line), &m), "%s: %q", f, line)
+			recs = append(recs, m)
+		}
+	}
+	return recs
+}
+
+// TestRapidRotationsLoseNothing rotates as fast as Rotate can be called
+// while records are written: lumberjack names backups to the millisecond,
+// so two rotations within one would overwrite a backup.
+func TestRapidRotationsLoseNothing(t *testing.T) {
+	dir := t.TempDir()
+	h := newTest(t, oneLayer(Destination{Type: "file", Path: filepath.Join(dir, "app.log"), Format: "json"}))
+	l := slog.New(h).With("layer", "L")
+	const n = 3000
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range n {
+			l.Info("m", "i", i)
+		}
+	})
+	for range 200 {
+		require.NoError(t, h.Rotate())
+	}
+	wg.Wait()
+	require.NoError(t, h.Close())
+	recs := readAll(t, dir, "app")
+	seen := map[float64]bool{}
+	for _, r := range recs {
+		seen[r["i"].(float64)] = true
+	}
+	assert.Equal(t, n, len(seen), "every record is in some file")
+	assert.Equal(t, n, len(recs), "and only once")
+}
+
+// TestTinyMaxSizeUnderLoad rotates by size about every millisecond.
+func TestTinyMaxSizeUnderLoad(t *testing.T) {
+	dir := t.TempDir()
+	h := newTest(t, oneLayer(Destination{Type: "file", Path: filepath.Join(dir, "app.log"), Format: "json", Rotation: Rotation{MaxSizeMB: 1}}))
+	l := slog.New(h).With("layer", "L")
+	pad := strings.Repeat("x", 2000) // 1 MB every ~500 records
+	const goroutines, perGoroutine = 4, 2500
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range perGoroutine {
+				l.Info("m", "g", g, "i", i, "pad", pad)
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, h.Close())
+	recs := readAll(t, dir, "app")
+	seen := map[string]bool{}
+	for _, r := range recs {
+		seen[fmt.Sprint(r["g"], "/", r["i"])] = true
+	}
+	assert.Equal(t, goroutines*perGoroutine, len(seen), "every record is in some file")
+	assert.Equal(t, goroutines*perGoroutine, len(recs), "and only once")
+}
+
+// TestNewCloseCyclesLeaveNothingBehind opens and closes handlers with file
+// destinations many times: goroutines and open files must stay flat
+// (lumberjack alone leaves a goroutine per Logger, natefinch/lumberjack#56).
+func TestNewCloseCyclesLeaveNothingBehind(t *testing.T) {
+	dir := t.TempDir()
+	cycle := func(i int) {
+		h, err := New(Config{Layers: map[string]Layer{
+			"A": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, "a.log"), Rotation: Rotation{MaxBackups: 2, Compress: true}}}},
+			"B": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, fmt.Sprintf("b%d.log", i))}}},
+		}})
+		require.NoError(t, err)
+		l := slog.New(h)
+		l.Info("a", "layer", "A")
+		l.Info("b", "layer", "B")
+		require.NoError(t, h.Rotate())
+		require.NoError(t, h.Close())
+	}
+	cycle(0) // warm up: the first cycle starts what stays (timers, pools)
+	goroutines, files := runtime.NumGoroutine(), openFiles(t)
+	for i := 1; i <= 50; i++ {
+		cycle(i)
+	}
+	require.Eventually(t, func() bool { return runtime.NumGoroutine() <= goroutines }, 5*time.Second, 10*time.Millisecond,
+		"goroutines: %d before, %d after 50 cycles", goroutines, runtime.NumGoroutine())
+	assert.LessOrEqual(t, openFiles(t), files, "open files")
+}
+
+func openFiles(t *testing.T) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd to count open files")
+	}
+	return len(entries)
+}
