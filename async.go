@@ -39,8 +39,8 @@ type queue struct {
 	parked atomic.Bool
 	wakeup chan struct{} // capacity 1: a token is never lost, at most one is pending
 
-	room     signal // callers waiting for a free slot (Block, NeverDrop)
-	progress signal // Flush calls waiting for records to be written
+	room     notifier // callers waiting for a free slot (Block, NeverDrop)
+	progress notifier // Flush calls waiting for records to be written
 
 	flushReq  atomic.Uint64 // Flush requests made
 	flushDone atomic.Uint64 // Flush requests the consumer has served
@@ -103,18 +103,18 @@ func (q *queue) dropped() uint64 {
 	return q.rejected.Load() + q.evicted.Load() + q.abandoned.Load()
 }
 
-// signal lets goroutines wait for an event that another goroutine
+// notifier lets goroutines wait for an event that another goroutine
 // broadcasts, with a deadline or a context. Waiters add themselves to
 // waiters, take channel, check their condition, then wait on the channel.
 // broadcast closes the current channel only when someone waits, so the
 // consumer pays one atomic load when nobody does.
-type signal struct {
+type notifier struct {
 	waiters atomic.Int32
 	mu      sync.Mutex
 	ch      chan struct{}
 }
 
-func (s *signal) channel() <-chan struct{} {
+func (s *notifier) channel() <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ch == nil {
@@ -123,7 +123,7 @@ func (s *signal) channel() <-chan struct{} {
 	return s.ch
 }
 
-func (s *signal) broadcast() {
+func (s *notifier) broadcast() {
 	if s.waiters.Load() == 0 {
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,9 @@ import (
 // TestMain fails the tests if any goroutine outlives them, lumberjack's
 // compressing goroutine included: hydra stops it (see stopMill).
 func TestMain(m *testing.M) {
+	if child := os.Getenv(childEnv); child != "" {
+		os.Exit(runChild(child)) // a subprocess of TestSignals
+	}
 	goleak.VerifyTestMain(m)
 }
 
