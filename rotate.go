@@ -163,7 +163,7 @@ type rotatingFile struct {
 	path        string
 	max         int64     // lumberjack's limit, in bytes
 	size        int64     // bytes in the current file, as lumberjack counts them
-	lastRotated time.Time // when a rotation last happened
+	lastRotated time.Time // when the last rotation had ended
 }
 
 // openFile opens (creating it if needed) the log file at path for a file
@@ -212,11 +212,15 @@ func openFile(path string, rot Rotation, fileMode, dirMode os.FileMode) (*rotati
 func (f *rotatingFile) Write(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if n := int64(len(p)); n <= f.max && f.size+n > f.max {
-		f.newMillisecond() // lumberjack rotates before this write
+	rotates := int64(len(p)) <= f.max && f.size+int64(len(p)) > f.max
+	if rotates { // lumberjack rotates before this write
+		f.newMillisecond()
 		f.size = 0
 	}
 	n, err := f.lj.Write(p)
+	if rotates {
+		f.lastRotated = time.Now()
+	}
 	if n > 0 && n < len(p) {
 		// Half a batch is in the file: take it out again, so that the
 		// file holds whole records only. The records count as failed.
@@ -252,20 +256,22 @@ func (f *rotatingFile) Rotate() error {
 	defer f.mu.Unlock()
 	f.newMillisecond()
 	f.size = 0
-	return f.lj.Rotate()
+	err := f.lj.Rotate()
+	f.lastRotated = time.Now()
+	return err
 }
 
-// newMillisecond waits, if needed, until the clock is in another
-// millisecond than the last rotation's, so that the backup lumberjack is
-// about to name cannot take the name of the previous one. It waits less
-// than a millisecond, and only when rotations come that fast.
+// newMillisecond waits, if needed, until the clock is in a later
+// millisecond than the end of the last rotation, so that the backup
+// lumberjack is about to name cannot take the name of the previous one:
+// lumberjack reads the clock for the name during the rotation, so the time
+// taken after it is a bound on that name's. It waits less than a
+// millisecond, and only when rotations come that fast.
 func (f *rotatingFile) newMillisecond() {
-	now := time.Now()
-	if last := f.lastRotated.Truncate(time.Millisecond); !now.Truncate(time.Millisecond).After(last) {
+	last := f.lastRotated.Truncate(time.Millisecond)
+	if now := time.Now(); !now.Truncate(time.Millisecond).After(last) {
 		time.Sleep(last.Add(time.Millisecond).Sub(now))
-		now = time.Now()
 	}
-	f.lastRotated = now
 }
 
 // Close closes the file and stops lumberjack's goroutine: the file is not
