@@ -1,0 +1,76 @@
+package hydra
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// heapInUse returns the live heap after a full collection.
+func heapInUse() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
+
+// TestMemoryBoundedByQueue logs a million records, each with a string of
+// its own, at a stalled destination under each drop policy: whatever
+// arrives, the heap holds at most the queue's records and their values.
+func TestMemoryBoundedByQueue(t *testing.T) {
+	records := 1_000_000
+	if raceEnabled || testing.Short() {
+		records = 100_000
+	}
+	const queue = 1024
+	for _, policy := range []Policy{DropNewest, DropOldest} {
+		t.Run(policy.String(), func(t *testing.T) {
+			h, l, w := stalled(t, AsyncOptions{QueueSize: queue, Overflow: policy})
+			before := heapInUse()
+			var wg sync.WaitGroup
+			for g := range 4 {
+				wg.Go(func() {
+					for i := g; i < records; i += 4 {
+						l.Info("m", "i", i, "payload", fmt.Sprintf("%0100d", i)) // 100 bytes of its own
+					}
+				})
+			}
+			wg.Wait()
+			grown := heapInUse() - before
+			// The queue's slots exist before; what may grow is the values
+			// they hold: a 100-byte string and small change per record.
+			bound := int64(queue*256 + 1<<20)
+			assert.Less(t, grown, bound, "the heap grew by %d bytes for %d records", grown, records)
+			t.Logf("%d records: heap grew by %d bytes (bound %d)", records, grown, bound)
+			assert.Equal(t, uint64(records+1), h.Stats().Accepted)
+			w.Release()
+			require.NoError(t, h.Close())
+			requireSettled(t, h.Stats())
+		})
+	}
+}
+
+// TestMemoryFlatWhileBlocked holds callers under Block against a stalled
+// destination: however long they wait, they hold no more memory.
+func TestMemoryFlatWhileBlocked(t *testing.T) {
+	h, l, w := stalled(t, AsyncOptions{QueueSize: 64})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { logN(l, "m", 200) }) // blocks once 64 are queued
+	}
+	require.Eventually(t, func() bool { return h.Stats().Destinations[0].Queued >= 64 }, 5*time.Second, time.Millisecond)
+	time.Sleep(50 * time.Millisecond)
+	early := heapInUse()
+	time.Sleep(500 * time.Millisecond)
+	late := heapInUse()
+	assert.Less(t, late-early, int64(64<<10), "the heap grew by %d bytes while the callers waited", late-early)
+	w.Release()
+	wg.Wait()
+	require.NoError(t, h.Close())
+	assert.Equal(t, uint64(1+8*200), h.Stats().Written, "Block lost nothing")
+}
