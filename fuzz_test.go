@@ -47,8 +47,10 @@ func (g *gen) uint64() uint64 {
 func (g *gen) str() string {
 	special := []string{"", "a", "layer", "msg", "time", "level", "source", "a.b", "k=v", "sp ace", "quo\"te",
 		"new\nline", "tab\t", "ünï", "\u2028", "\xff", "=", `\`, "<&>"}
-	if n := g.intn(2*len(special) + 1); n < len(special) {
+	if n := g.intn(2*len(special) + 2); n < len(special) {
 		return special[n]
+	} else if n == 2*len(special)+1 {
+		return strings.Repeat("huge\n\"", 1+int(g.byte())*100) // up to 150 kB
 	}
 	n := g.intn(12)
 	b := make([]byte, n)
