@@ -54,10 +54,6 @@ type queue struct {
 	abandoned atomic.Uint64 // dropped at Shutdown's deadline
 	blocked   atomic.Int64  // nanoseconds callers spent waiting for room
 	highWater atomic.Int64
-
-	// Owned by the consumer goroutine.
-	noticed    uint64    // drops already announced
-	lastNotice time.Time // when the last notice was written
 }
 
 func newQueue(opts AsyncOptions) *queue {
@@ -135,9 +131,6 @@ func (s *notifier) broadcast() {
 	s.mu.Unlock()
 }
 
-// noticeInterval is the least time between two drop notices.
-const noticeInterval = time.Second
-
 // run is the consumer goroutine of an asynchronous sink. It drains the
 // queue in batches, parks on q.wakeup when there is nothing to do, and
 // returns after Shutdown once the queue is empty (or abandoned), having
@@ -165,7 +158,7 @@ func (s *sink) run() {
 		}
 		<-q.wakeup
 	}
-	s.writeNotice(true)
+	s.writeNotices(true)
 	s.settle(s.out.flush())
 	s.closeOutput()
 }
@@ -188,7 +181,7 @@ func (s *sink) batch() {
 	q := s.q
 	want := q.flushReq.Load()
 	q.raiseHighWater(q.ring.len())
-	s.writeNotice(want != q.flushDone.Load() || q.closing.Load())
+	s.writeNotices(want != q.flushDone.Load() || q.closing.Load())
 	var next uint64 // the position after the last record taken
 	n := 0
 	for !s.out.full() {
@@ -216,28 +209,6 @@ func (s *sink) batch() {
 	}
 	q.flushDone.Store(want)
 	q.progress.broadcast()
-}
-
-// writeNotice adds the drop notice to the batch when records were dropped
-// since the last one and either force is set or noticeInterval has passed.
-func (s *sink) writeNotice(force bool) {
-	q := s.q
-	n := q.dropped() - q.noticed
-	if n == 0 {
-		return
-	}
-	now := time.Now()
-	if !force && now.Sub(q.lastNotice) < noticeInterval {
-		return
-	}
-	q.noticed += n
-	q.lastNotice = now
-	e := entry{rec: slog.NewRecord(now, slog.LevelWarn, DropNotice, 0), notice: true}
-	e.rec.AddAttrs(slog.Uint64("dropped", n))
-	if s.ctx {
-		e.ctx = context.Background()
-	}
-	s.settle(s.out.add(&e))
 }
 
 // abandonQueued drops every record still queued, after Shutdown's deadline.

@@ -172,6 +172,34 @@ func BenchmarkDropVsFloor(b *testing.B) {
 	}
 }
 
+// BenchmarkShaping measures the caller-side checks of RateLimit and
+// Sampling, alternating with the floor as BenchmarkVsFloor does: an
+// accepted record without them, with them passing it, and a record they
+// refuse, which must cost less than an accepted one.
+func BenchmarkShaping(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		rl   *RateLimit
+		sm   *Sampling
+	}{
+		{"accepted", nil, nil},
+		{"accepted/rate-limited", &RateLimit{PerSecond: 1e12, Burst: 1 << 30}, nil},
+		{"accepted/sampled", nil, &Sampling{First: 1 << 30}},
+		{"throttled", &RateLimit{PerSecond: 1e-9, Burst: 1}, nil},
+		{"sampled-out", nil, &Sampling{First: 1, Tick: time.Hour}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			h, err := New(Config{DefaultLayer: "BENCH", Layers: map[string]Layer{"BENCH": {RateLimit: tc.rl, Sampling: tc.sm,
+				Destinations: []Destination{{Type: "writer", Writer: io.Discard, Format: "json"}}}}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer h.Close()
+			vsFloor(b, slog.New(h), func() { h.Flush(context.Background()) })
+		})
+	}
+}
+
 // BenchmarkBurstParallel is BenchmarkBurst from GOMAXPROCS goroutines at
 // once: each burst is shared among them, and the drain between bursts is
 // not timed.

@@ -114,7 +114,10 @@ func (b *builder) layer(name string, cfg Layer) *layer {
 		b.errorf("layer %q: no Destinations (use Type \"null\" to discard its records)", name)
 		return nil
 	}
-	l := &layer{name: name, level: newLevelRef(cfg.Level)}
+	l := &layer{name: name, level: newLevelRef(cfg.Level), shaper: newShaper(cfg.RateLimit, cfg.Sampling)}
+	for _, err := range checkShaping(cfg.RateLimit, cfg.Sampling) {
+		b.errorf("layer %q: %v", name, err)
+	}
 	for i, d := range cfg.Destinations {
 		where := fmt.Sprintf("layer %q: Destinations[%d]", name, i)
 		sp := b.destination(where, d)
@@ -126,6 +129,7 @@ func (b *builder) layer(name string, cfg Layer) *layer {
 			continue
 		}
 		sp.layers = append(sp.layers, name)
+		sp.sink.layerRefs = append(sp.sink.layerRefs, l)
 		rt := route{sink: sp.sink, hasLevel: d.Level != nil}
 		if rt.hasLevel {
 			rt.level = newLevelRef(d.Level)
@@ -276,7 +280,7 @@ func (b *builder) destination(where string, d Destination) *spec {
 		tg.specs = append(tg.specs, sp)
 		sp.target = tg
 	}
-	sp.sink = &sink{name: sp.name, kind: kind, onError: b.cfg.OnError}
+	sp.sink = &sink{name: sp.name, kind: kind, onError: b.cfg.OnError, onDrop: b.cfg.OnDrop, layerKey: b.cfg.LayerKey}
 	b.order = append(b.order, sp)
 	return sp
 }

@@ -16,11 +16,6 @@ import (
 // closed, and by Rotate.
 var ErrClosed = errors.New("hydra: handler closed")
 
-// DropNotice is the message of the WARN record a destination writes, in its
-// own output, after its queue dropped records. The record's "dropped"
-// attribute holds the number dropped since the previous notice.
-const DropNotice = "hydra: dropped records"
-
 // Handler is a [slog.Handler] that routes each record to the destinations
 // of its layer, through a bounded queue per destination. All its methods
 // are safe for concurrent use. Close it when done: until then, it owns a
@@ -101,13 +96,18 @@ func (h *Handler) Enabled(_ context.Context, level slog.Level) bool {
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	c := h.c
 	l := h.layer
-	name, found := prepare(&r, c.key, l == nil && h.scope.openGroups() == 0)
+	sc := scan(&r, c.key, l == nil && h.scope.openGroups() == 0)
 	if l == nil {
-		l = c.layerFor(ctx, name, found)
+		l = c.layerFor(ctx, sc.layer, sc.found)
 	}
 	if r.Level < l.level.get() {
 		return nil
 	}
+	if l.shaper != nil && !l.shape(&r) {
+		return nil // throttled or sampled: counted, announced later
+	}
+	l.passed.Add(1)
+	sc.finish(&r)
 	var err error
 	for i := range l.routes {
 		rt := &l.routes[i]

@@ -41,6 +41,10 @@ type Config struct {
 	// Sync destination. The same errors are returned by the next Flush or
 	// Close. nil means they are only returned.
 	OnError func(error)
+	// OnDrop is told, with each DropNotice, which destination dropped how
+	// many records since the previous one: at most about once a second
+	// per destination, on its consumer goroutine. For alerting on loss.
+	OnDrop func(destination string, dropped uint64)
 }
 
 // Layer is a named stream of records with its own level and destinations.
@@ -52,6 +56,13 @@ type Layer struct {
 	// Destinations receive every record of the layer that passes their
 	// own Level. A layer needs at least one (Type "null" discards).
 	Destinations []Destination
+	// RateLimit caps the layer's records per second; nil: no limit.
+	RateLimit *RateLimit
+	// Sampling keeps a sample of repeated records; nil: every record.
+	// Both apply on the caller's goroutine, before any queue, to records
+	// that pass the layer's level; records that a destination of the
+	// layer protects with NeverDrop are exempt.
+	Sampling *Sampling
 }
 
 // Destination is one place a layer's records go.
@@ -105,9 +116,14 @@ type layer struct {
 	name   string
 	level  levelRef
 	routes []route
+	shaper *shaper // nil: neither RateLimit nor Sampling
 	// floor caches lowestAccepted while every level in the table is
 	// hydra's own (see core.static).
 	floor atomic.Int64
+
+	// Records that passed the level, then were handed to the destinations
+	// or throttled or sampled out. passed is the one every record counts.
+	passed, throttled, sampled atomic.Uint64
 }
 
 // route connects a layer to a sink, with the destination's own level.

@@ -76,49 +76,72 @@ func (sc *scope) handler(i int, base slog.Handler, copyAttrs bool) slog.Handler 
 // inlineAttrs is how many attributes a slog.Record holds without a slice.
 const inlineAttrs = 5
 
-// prepare makes r safe to queue: every LogValuer among its attributes, at
-// any depth, is resolved now, so the value logged is the value at the time
-// of the call. When findLayer is set it also returns the value of the first
-// top-level attribute whose key is key.
-//
-// r itself needs no copying beyond what the caller does: a Record keeps up
-// to five attributes inline, and Clone only clips the slice holding the
-// rest so that a later AddAttrs on the caller's copy cannot write into it.
-func prepare(r *slog.Record, key string, findLayer bool) (layer string, found bool) {
-	// One cheap pass for the common record: no LogValuer, no group. Kind
-	// is asked once per attribute; groups are searched only if present.
-	n, seen, special := 0, false, false
+// scanned is what a first, cheap pass over a record's attributes found.
+type scanned struct {
+	layer   string // the value of the first top-level layer attribute
+	found   bool   // whether there was one (and findLayer was set)
+	n       int    // how many attributes the record has
+	special bool   // a LogValuer or a group: the record may need resolving
+}
+
+// scan looks for the layer attribute, the first top-level attribute whose
+// key is key, when findLayer is set, and for what finish must resolve. It
+// asks each attribute's Kind once; it does not look into groups. A layer
+// attribute that is itself a LogValuer is rare: the record is resolved at
+// once, to read it.
+func scan(r *slog.Record, key string, findLayer bool) scanned {
+	var sc scanned
+	seen := false
 	r.Attrs(func(a slog.Attr) bool {
-		n++
+		sc.n++
 		k := a.Value.Kind()
 		if k == slog.KindLogValuer || k == slog.KindGroup {
-			special = true
+			sc.special = true
 		}
 		if findLayer && !seen && a.Key == key {
 			seen = true
 			if k != slog.KindLogValuer {
-				layer, found = a.Value.String(), true
+				sc.layer, sc.found = a.Value.String(), true
 			}
 		}
 		return true
 	})
-	if !special || !needsResolveRecord(r) {
-		if n > inlineAttrs {
-			*r = r.Clone() // up to inlineAttrs there is no slice to clip
-		}
-		return layer, found
+	if seen && !sc.found {
+		*r = resolveRecord(*r)
+		sc.special = false
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == key {
+				sc.layer, sc.found = a.Value.String(), true
+				return false
+			}
+			return true
+		})
 	}
+	return sc
+}
+
+// finish makes r safe to queue: every LogValuer among its attributes, at
+// any depth, is resolved now, so the value logged is the value at the time
+// of the call. A Record keeps up to five attributes inline; Clone only
+// clips the slice holding the rest, so that a later AddAttrs on the
+// caller's copy cannot write into it.
+func (sc scanned) finish(r *slog.Record) {
+	switch {
+	case sc.special && needsResolveRecord(r):
+		*r = resolveRecord(*r)
+	case sc.n > inlineAttrs:
+		*r = r.Clone()
+	}
+}
+
+// resolveRecord returns r with its attributes resolved, at any depth.
+func resolveRecord(r slog.Record) slog.Record {
 	nr := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
 	r.Attrs(func(a slog.Attr) bool {
-		a = resolveAttr(a)
-		if seen && !found && a.Key == key {
-			layer, found = a.Value.String(), true
-		}
-		nr.AddAttrs(a)
+		nr.AddAttrs(resolveAttr(a))
 		return true
 	})
-	*r = nr
-	return layer, found
+	return nr
 }
 
 func needsResolveRecord(r *slog.Record) bool {

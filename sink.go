@@ -17,14 +17,15 @@ import (
 // name the same file (or stream, writer or handler) in several layers share
 // one sink, so one queue and one writer.
 type sink struct {
-	name   string
-	kind   string   // the Destination.Type, "console" folded into "stdout"
-	layers []string // the layers that route to it, sorted
-	out    output
-	q      *queue        // nil: Sync, written on the caller's goroutine under mu
-	ctx    bool          // entries carry the caller's context (handler destinations)
-	inner  slog.Handler  // handler destinations: asked Enabled before a record is queued
-	file   *rotatingFile // file destinations: for Rotate
+	name      string
+	kind      string   // the Destination.Type, "console" folded into "stdout"
+	layers    []string // the layers that route to it, sorted
+	layerRefs []*layer // the same layers, for their skip counts
+	out       output
+	q         *queue        // nil: Sync, written on the caller's goroutine under mu
+	ctx       bool          // entries carry the caller's context (handler destinations)
+	inner     slog.Handler  // handler destinations: asked Enabled before a record is queued
+	file      *rotatingFile // file destinations: for Rotate
 	// streamQueue is true for an asynchronous text or JSON destination:
 	// Handle queues straight to q, with no context to carry.
 	streamQueue bool
@@ -47,8 +48,11 @@ type sink struct {
 	closedDrops atomic.Uint64
 	syncEntry   entry // guarded by mu
 
-	onError func(error)
-	errs    errorLog
+	onError  func(error)
+	onDrop   func(destination string, dropped uint64)
+	layerKey string // for the layer attribute of skip notices
+	notices  notices
+	errs     errorLog
 }
 
 // output is where a sink's records end up. The consumer goroutine (or, for
@@ -106,6 +110,7 @@ func (s *sink) writeSync(ctx context.Context, r *slog.Record, sc *scope) error {
 		return ErrClosed
 	}
 	s.accepted.Add(1)
+	s.writeNotices(false)
 	// The entry lives in the sink, not on the stack: handing a pointer to
 	// the output interface would move a stack entry to the heap.
 	s.syncEntry = entry{rec: *r, scope: sc}
@@ -131,6 +136,10 @@ func (s *sink) closeOutput() {
 		return
 	}
 	s.closed = true
+	if s.q == nil { // a Sync sink: its pending notices are written here
+		s.writeNotices(true)
+		s.settle(s.out.flush())
+	}
 	if err := s.out.close(); err != nil {
 		s.report(fmt.Errorf("hydra: %s: close: %w", s.name, err))
 	}

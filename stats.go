@@ -7,14 +7,18 @@ import (
 	"time"
 )
 
-// Stats is a snapshot of a Handler's counters, summed over its
-// destinations. Every record routed to a destination is counted there once
-// in Accepted and, once it is settled, once in Written, Dropped or Failed:
-// after Flush returns, and with no records logged meanwhile,
-// Accepted == Written + Dropped + Failed for every destination.
+// Stats is a snapshot of a Handler's counters. Every record routed to a
+// destination is counted there once in Accepted and, once it is settled,
+// once in Written, Dropped or Failed: after Flush returns, and with no
+// records logged meanwhile, Accepted == Written + Dropped + Failed for
+// every destination. Accepted, Written, Dropped and Failed are sums over
+// Destinations; Throttled and Sampled are sums over Layers, of records
+// that never reached a destination.
 type Stats struct {
 	Accepted, Written, Dropped, Failed uint64
+	Throttled, Sampled                 uint64
 	Destinations                       []DestinationStats
+	Layers                             []LayerStats
 }
 
 // DestinationStats is a snapshot of one destination's counters. A
@@ -66,6 +70,13 @@ func (h *Handler) Stats() Stats {
 		st.Dropped += ds.Dropped
 		st.Failed += ds.Failed
 		st.Destinations = append(st.Destinations, ds)
+	}
+	st.Layers = make([]LayerStats, 0, len(h.c.layerList))
+	for _, l := range h.c.layerList {
+		ls := l.stats()
+		st.Throttled += ls.Throttled
+		st.Sampled += ls.Sampled
+		st.Layers = append(st.Layers, ls)
 	}
 	return st
 }
