@@ -12,10 +12,8 @@ import (
 	"log/slog"
 	"maps"
 	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
-	"strings"
 	"sync"
 )
 
@@ -37,6 +35,8 @@ type spec struct {
 	layers   []string
 	target   *target // nil for targets that cannot be compared
 	sink     *sink
+	breaker  *Breaker
+	fallback *spec // the Fallback's settings; it has no sink of its own
 }
 
 // target is one place destinations write to: a file, a stream, a writer or
@@ -49,10 +49,11 @@ type target struct {
 }
 
 type builder struct {
-	cfg     Config
-	errs    []error
-	targets map[any]*target
-	order   []*spec
+	cfg           Config
+	errs          []error
+	targets       map[any]*target
+	order         []*spec
+	fallbackFiles []fallbackFile
 }
 
 // build validates cfg and builds the routing table and its sinks, opening
@@ -82,6 +83,7 @@ func build(cfg Config) (*core, error) {
 			c.layerList = append(c.layerList, l)
 		}
 	}
+	b.checkFallbackFiles()
 	if err := errors.Join(b.errs...); err != nil {
 		return nil, err
 	}
@@ -143,123 +145,30 @@ func (b *builder) layer(name string, cfg Layer) *layer {
 // a new one, or the one an earlier destination with the same target made.
 // It returns nil after reporting a problem.
 func (b *builder) destination(where string, d Destination) *spec {
-	kind := strings.ToLower(d.Type)
-	if kind == "console" {
-		kind = "stdout"
+	sp, key := b.settings(where, d)
+	if sp == nil {
+		return nil
 	}
-	label := kind
-	if kind == "file" && d.Path != "" {
-		label = fmt.Sprintf("file %q", d.Path)
+	fail := func(format string, args ...any) {
+		b.errorf("%s (%s): "+format, append([]any{where, sp.label()}, args...)...)
 	}
 	nerrs := len(b.errs)
-	fail := func(format string, args ...any) {
-		b.errorf("%s (%s): "+format, append([]any{where, label}, args...)...)
-	}
-	switch kind {
-	case "file":
-		if d.Path == "" {
-			fail("Path is required")
+	switch {
+	case d.Fallback != nil && d.Breaker == nil:
+		fail("Fallback needs a Breaker: it takes the records while the breaker is open")
+	case d.Breaker != nil && sp.kind == "null":
+		fail("Breaker does not apply to null destinations: they never fail")
+	case d.Breaker != nil && (d.Breaker.Failures < 0 || d.Breaker.Cooldown < 0):
+		fail("Breaker has a negative value: %+v", *d.Breaker)
+	case d.Breaker != nil:
+		br := *d.Breaker
+		sp.breaker = &br
+		if d.Fallback != nil {
+			sp.fallback = b.fallback(where+".Fallback", *d.Fallback)
 		}
-	case "writer":
-		if d.Writer == nil {
-			fail("Writer is required")
-		}
-	case "handler":
-		if d.Handler == nil {
-			fail("Handler is required")
-		}
-	case "stdout", "stderr", "null":
-	case "":
-		b.errorf("%s: Type is required (file, stdout, stderr, writer, handler or null)", where)
-		return nil
-	default:
-		b.errorf("%s: unknown Type %q (want file, stdout, console, stderr, writer, handler or null)", where, d.Type)
-		return nil
-	}
-	if d.Path != "" && kind != "file" {
-		fail("Path is only for file destinations")
-	}
-	if d.Writer != nil && kind != "writer" {
-		fail("Writer is only for writer destinations")
-	}
-	if d.Handler != nil && kind != "handler" {
-		fail("Handler is only for handler destinations")
-	}
-	if kind != "file" && (d.Rotation != Rotation{} || d.FileMode != 0 || d.DirMode != 0) {
-		fail("Rotation, FileMode and DirMode are only for file destinations")
-	}
-	if r := d.Rotation; r.MaxSizeMB < 0 || r.MaxBackups < 0 || r.MaxAgeDays < 0 {
-		fail("Rotation has a negative value: %+v", r)
-	}
-	if d.FileMode&^os.ModePerm != 0 || d.DirMode&^os.ModePerm != 0 {
-		fail("FileMode and DirMode take permission bits only, got %v and %v", d.FileMode, d.DirMode)
-	}
-	sp := &spec{
-		kind:     kind,
-		where:    where,
-		name:     kind,
-		rotation: d.Rotation,
-		fileMode: cmp.Or(d.FileMode, 0o600),
-		dirMode:  cmp.Or(d.DirMode, 0o700),
-		async:    b.cfg.Async,
-		sync:     d.Sync || kind == "null",
-		writer:   d.Writer,
-		handler:  d.Handler,
-	}
-	switch d.Format {
-	case "", "text":
-	case "json":
-		sp.json = true
-	default:
-		fail("unknown Format %q (want text or json)", d.Format)
-	}
-	if d.Format != "" && (kind == "handler" || kind == "null") {
-		fail("Format does not apply to %s destinations", kind)
-	}
-	if d.Async != nil {
-		switch {
-		case kind == "null":
-			fail("Async does not apply to null destinations: they have no queue")
-		case d.Sync:
-			fail("Async and Sync are both set")
-		default:
-			if err := checkAsync(*d.Async); err != nil {
-				fail("Async: %v", err)
-			}
-		}
-		sp.async = *d.Async
 	}
 	if len(b.errs) > nerrs {
 		return nil
-	}
-	var key any
-	switch kind {
-	case "file":
-		abs, err := filepath.Abs(d.Path)
-		if err != nil {
-			fail("%v", err)
-			return nil
-		}
-		sp.path = d.Path
-		sp.name = "file:" + filepath.Clean(d.Path)
-		key = "file:" + abs
-	case "stdout", "stderr", "null":
-		key = kind
-	case "writer":
-		switch d.Writer {
-		case os.Stdout:
-			key = "stdout"
-		case os.Stderr:
-			key = "stderr"
-		default:
-			if reflect.TypeOf(d.Writer).Comparable() {
-				key = d.Writer
-			}
-		}
-	case "handler":
-		if reflect.TypeOf(d.Handler).Comparable() {
-			key = d.Handler
-		}
 	}
 	if key != nil {
 		tg := b.targets[key]
@@ -272,17 +181,55 @@ func (b *builder) destination(where string, d Destination) *spec {
 				return old
 			}
 		}
-		if kind == "file" && len(tg.specs) > 0 {
+		if len(tg.specs) > 0 && (sp.kind == "file" || sp.breaker != nil || tg.specs[0].breaker != nil) {
 			old := tg.specs[0]
-			fail("%s differs from %s, which writes to the same file", old.differs(sp), old.where)
+			fail("%s differs from %s, which writes to the same place", old.differs(sp), old.where)
 			return nil
 		}
 		tg.specs = append(tg.specs, sp)
 		sp.target = tg
 	}
-	sp.sink = &sink{name: sp.name, kind: kind, onError: b.cfg.OnError, onDrop: b.cfg.OnDrop, layerKey: b.cfg.LayerKey}
+	sp.sink = &sink{name: sp.name, kind: sp.kind, onError: b.cfg.OnError, onDrop: b.cfg.OnDrop, layerKey: b.cfg.LayerKey}
 	b.order = append(b.order, sp)
 	return sp
+}
+
+// fallback validates the Fallback of a destination and returns its
+// settings. A Fallback has no queue, level, breaker or fallback of its
+// own, and no other destination or fallback may write to its file.
+func (b *builder) fallback(where string, d Destination) *spec {
+	nerrs := len(b.errs)
+	if d.Async != nil || d.Sync || d.Level != nil || d.Breaker != nil || d.Fallback != nil {
+		b.errorf("%s: a Fallback takes Type, Format and its target's fields only (not Async, Sync, Level, Breaker or Fallback)", where)
+	}
+	sp, key := b.settings(where, d)
+	if sp == nil || len(b.errs) > nerrs {
+		return nil
+	}
+	if sp.kind == "file" {
+		b.fallbackFiles = append(b.fallbackFiles, fallbackFile{key, sp})
+	}
+	return sp
+}
+
+// checkFallbackFiles reports a Fallback writing to a file that a
+// destination or another Fallback writes to: two lumberjacks would rotate
+// it under each other.
+func (b *builder) checkFallbackFiles() {
+	seen := map[any]*spec{}
+	for _, f := range b.fallbackFiles {
+		if tg := b.targets[f.key]; tg != nil {
+			b.errorf("%s (%s): %s writes to this file already", f.spec.where, f.spec.label(), tg.specs[0].where)
+		} else if other := seen[f.key]; other != nil {
+			b.errorf("%s (%s): %s writes to this file already", f.spec.where, f.spec.label(), other.where)
+		}
+		seen[f.key] = f.spec
+	}
+}
+
+type fallbackFile struct {
+	key  any
+	spec *spec
 }
 
 // differs names the first setting in which two destinations that write to
@@ -299,6 +246,8 @@ func (sp *spec) differs(o *spec) string {
 		return "Sync"
 	case !sp.sync && !sameAsync(sp.async, o.async):
 		return "Async"
+	case sp.breaker != nil || o.breaker != nil:
+		return "Breaker" // a destination with a breaker keeps its own
 	}
 	return ""
 }
@@ -334,69 +283,6 @@ func checkAsync(o AsyncOptions) error {
 		errs = append(errs, fmt.Errorf("BlockTimeout is set but Overflow is %v, not block", o.Overflow))
 	}
 	return errors.Join(errs...)
-}
-
-// openSinks builds the output and queue of every sink, opening files.
-// Should a file fail, the files already opened are closed again.
-func (b *builder) openSinks(c *core) error {
-	var errs []error
-	for _, sp := range b.order {
-		s := sp.sink
-		s.layers = sp.layers
-		var w io.Writer
-		switch sp.kind {
-		case "file":
-			f, err := openFile(sp.path, sp.rotation, sp.fileMode, sp.dirMode)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("hydra: %s (file %q): %w", sp.where, sp.path, err))
-				continue
-			}
-			s.file, w = f, f
-		case "stdout":
-			w = os.Stdout
-		case "stderr":
-			w = os.Stderr
-		case "writer":
-			w = sp.writer
-		}
-		if w != nil && sp.target != nil && len(sp.target.specs) > 1 {
-			w = &lockedWriter{mu: &sp.target.mu, w: w}
-		}
-		switch sp.kind {
-		case "null":
-			s.out = discardOutput{}
-		case "handler":
-			s.out = &handlerOutput{h: sp.handler, idx: c.nScoped}
-			s.inner, s.ctx = sp.handler, true
-			c.nScoped++
-		default:
-			limit := batchBytes
-			if s.file != nil {
-				limit = min(limit, sp.rotation.maxBytes())
-			}
-			enc := newEncoder(sp.json, &b.cfg, c.nScoped)
-			c.nScoped++
-			var closer io.Closer // nil unless hydra opened the file
-			if s.file != nil {
-				closer = s.file
-			}
-			s.out = newStreamOutput(w, closer, enc, limit)
-		}
-		if !sp.sync {
-			s.q = newQueue(sp.async)
-			s.streamQueue = s.inner == nil && sp.kind != "null"
-		}
-		c.sinks = append(c.sinks, s)
-	}
-	if len(errs) > 0 {
-		for _, s := range c.sinks {
-			if s.file != nil {
-				s.file.Close()
-			}
-		}
-		return errors.Join(errs...)
-	}
-	return nil
 }
 
 // lockedWriter serializes the writes of sinks that share a stream or

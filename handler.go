@@ -282,7 +282,7 @@ func (h *Handler) Rotate() error {
 	}
 	var errs []error
 	for _, s := range h.c.sinks {
-		if s.file != nil {
+		if s.file != nil || s.fallbackFile != nil {
 			if err := s.rotate(); err != nil {
 				errs = append(errs, err)
 			}

@@ -102,6 +102,14 @@ type Destination struct {
 	// slower, but nothing is pending when Handle returns. Useful while
 	// debugging a crash.
 	Sync bool
+	// Breaker gives a failing destination a rest: see [Breaker]. nil: no
+	// circuit breaker.
+	Breaker *Breaker
+	// Fallback takes the records while the Breaker is open, for instance a
+	// local file for a network sink. It needs a Breaker, is written by the
+	// destination's consumer, and takes Type, Format and the fields of its
+	// type only. nil: records are dropped while the breaker is open.
+	Fallback *Destination
 }
 
 const (

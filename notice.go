@@ -33,14 +33,14 @@ type notices struct {
 // were throttled or sampled out, since the last notices, if force is set
 // or noticeInterval has passed. OnDrop hears of the drops at the same time.
 func (s *sink) writeNotices(force bool) {
+	if br, ok := s.out.(*breakerOutput); ok && br.discarding() {
+		return // nowhere to write them: they wait for the breaker
+	}
 	n := &s.notices
 	if n.skipped == nil {
 		n.skipped = make([][2]uint64, len(s.layerRefs))
 	}
-	var dropped uint64
-	if s.q != nil {
-		dropped = s.q.dropped() - n.dropped
-	}
+	dropped := s.dropped() - n.dropped
 	skipped := dropped > 0
 	for i, l := range s.layerRefs {
 		skipped = skipped || l.throttled.Load() != n.skipped[i][0] || l.sampled.Load() != n.skipped[i][1]

@@ -70,7 +70,7 @@ func TestPoliciesUnderConcurrentProducers(t *testing.T) {
 		{"drop-oldest never dropping WARN", AsyncOptions{QueueSize: 16, Overflow: DropOldest, NeverDrop: slog.LevelWarn}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w := &slowWriter{delay: 20 * time.Microsecond}
+			w := &slowWriter{delay: 200 * time.Microsecond} // slow enough that 8 producers overflow 16 slots, race detector or not
 			opts := tc.opts
 			h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
 				{Type: "writer", Writer: w, Format: "json", Async: &opts},

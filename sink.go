@@ -26,12 +26,16 @@ type sink struct {
 	ctx       bool          // entries carry the caller's context (handler destinations)
 	inner     slog.Handler  // handler destinations: asked Enabled before a record is queued
 	file      *rotatingFile // file destinations: for Rotate
+	// fallbackFile is the file of a file Fallback, for Rotate.
+	fallbackFile *rotatingFile
 	// streamQueue is true for an asynchronous text or JSON destination:
 	// Handle queues straight to q, with no context to carry.
 	streamQueue bool
 
-	written atomic.Uint64
-	failed  atomic.Uint64
+	written  atomic.Uint64 // to the destination or, diverted, to its Fallback
+	failed   atomic.Uint64
+	diverted atomic.Uint64 // of written, to the Fallback
+	shed     atomic.Uint64 // dropped by an open Breaker without a Fallback
 
 	// cur is the record the consumer is formatting, copied out of its
 	// slot. It lives here rather than on the consumer's stack because a
@@ -71,10 +75,17 @@ type output interface {
 	close() error
 }
 
-// result says what became of the records an output wrote.
+// result says what became of the records an output took.
 type result struct {
-	written, failed int
-	err             error
+	written  int // written to the destination
+	failed   int // whose write failed
+	diverted int // written to the Fallback while the Breaker was open
+	dropped  int // dropped while the Breaker was open, with no Fallback
+	err      error
+}
+
+func (r result) plus(o result) result {
+	return result{r.written + o.written, r.failed + o.failed, r.diverted + o.diverted, r.dropped + o.dropped, errors.Join(r.err, o.err)}
 }
 
 // put hands a prepared record to the sink: to its queue, or straight to its
@@ -119,12 +130,7 @@ func (s *sink) writeSync(ctx context.Context, r *slog.Record, sc *scope) error {
 	}
 	res := s.out.add(&s.syncEntry)
 	s.syncEntry = entry{}
-	if res2 := s.out.flush(); res2 != (result{}) {
-		res.written += res2.written
-		res.failed += res2.failed
-		res.err = errors.Join(res.err, res2.err)
-	}
-	return s.settle(res)
+	return s.settle(res.plus(s.out.flush()))
 }
 
 // closeOutput closes the output once: after it a Sync sink drops records
@@ -145,24 +151,45 @@ func (s *sink) closeOutput() {
 	}
 }
 
-// rotate rotates the sink's file, unless it is closed.
+// rotate rotates the sink's files, its Fallback's included, unless it is
+// closed.
 func (s *sink) rotate() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return ErrClosed
 	}
-	if err := s.file.Rotate(); err != nil {
-		return fmt.Errorf("hydra: %s: rotate: %w", s.name, err)
+	var errs []error
+	for _, f := range []*rotatingFile{s.file, s.fallbackFile} {
+		if f == nil {
+			continue
+		}
+		if err := f.Rotate(); err != nil {
+			errs = append(errs, fmt.Errorf("hydra: %s: rotate %s: %w", s.name, f.path, err))
+		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// dropped returns the records dropped on their way to the sink.
+func (s *sink) dropped() uint64 {
+	if s.q != nil {
+		return s.q.dropped() + s.shed.Load()
+	}
+	return s.closedDrops.Load() + s.shed.Load()
 }
 
 // settle counts what an output did and reports its error. It returns the
 // error as reported.
 func (s *sink) settle(res result) error {
-	if res.written > 0 {
-		s.written.Add(uint64(res.written))
+	if n := res.written + res.diverted; n > 0 {
+		s.written.Add(uint64(n))
+	}
+	if res.diverted > 0 {
+		s.diverted.Add(uint64(res.diverted))
+	}
+	if res.dropped > 0 {
+		s.shed.Add(uint64(res.dropped))
 	}
 	if res.failed > 0 {
 		s.failed.Add(uint64(res.failed))

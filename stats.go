@@ -56,6 +56,14 @@ type DestinationStats struct {
 	HighWater int
 	// Blocked is the total time callers spent waiting for room.
 	Blocked time.Duration
+	// Breaker is the state of the destination's circuit breaker: "closed",
+	// "open" or "half-open"; "" without one.
+	Breaker string
+	// BreakerOpened counts the times the breaker opened.
+	BreakerOpened uint64
+	// FallbackWritten counts, of Written, the records written to the
+	// Fallback while the breaker was open.
+	FallbackWritten uint64
 }
 
 // Stats returns a snapshot of the counters. It is cheap enough to call
@@ -91,18 +99,25 @@ func (s *sink) stats() DestinationStats {
 	}
 	ds.Written = s.written.Load()
 	ds.Failed = s.failed.Load()
+	ds.FallbackWritten = s.diverted.Load()
+	shed := s.shed.Load()
+	if br, ok := s.out.(*breakerOutput); ok {
+		ds.Breaker = breakerStates[br.state.Load()]
+		ds.BreakerOpened = br.opened.Load()
+	}
 	if q := s.q; q != nil {
 		ds.Policy = q.policy
 		ds.Capacity = q.ring.capacity()
 		ds.Blocked = time.Duration(q.blocked.Load())
 		evicted, abandoned, rejected := q.evicted.Load(), q.abandoned.Load(), q.rejected.Load()
-		ds.Dropped = rejected + evicted + abandoned
+		ds.Dropped = rejected + evicted + abandoned + shed
 		ds.Accepted = q.ring.enqueued() + rejected
 		q.raiseHighWater(q.ring.len())
 		ds.HighWater = int(q.highWater.Load())
 	} else {
-		ds.Dropped = s.closedDrops.Load()
-		ds.Accepted = s.accepted.Load() + ds.Dropped
+		closed := s.closedDrops.Load()
+		ds.Dropped = closed + shed
+		ds.Accepted = s.accepted.Load() + closed
 	}
 	ds.Queued = int(ds.Accepted - ds.Written - ds.Dropped - ds.Failed)
 	return ds

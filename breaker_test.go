@@ -1,0 +1,169 @@
+package hydra
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// breakerHandler returns a handler whose layer "L" writes JSON to w behind
+// a breaker, falling back to fallback (if not nil), one record per write:
+// each record is logged and flushed on its own.
+func breakerHandler(t *testing.T, w *faultyWriter, br Breaker, fallback *Destination) (*Handler, func(msg string) error) {
+	t.Helper()
+	h, err := New(Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
+		{Type: "writer", Writer: w, Format: "json", Breaker: &br, Fallback: fallback},
+	}}}})
+	require.NoError(t, err)
+	l := slog.New(h)
+	return h, func(msg string) error {
+		l.Info(msg)
+		return h.Flush(context.Background())
+	}
+}
+
+func TestBreakerOpensFallsBackProbesAndCloses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		primary := &faultyWriter{}
+		primary.mode.Store(fwEIO)
+		spare := &syncBuffer{}
+		h, log := breakerHandler(t, primary, Breaker{Failures: 3, Cooldown: time.Second},
+			&Destination{Type: "writer", Writer: spare, Format: "json"})
+		for range 3 {
+			require.Error(t, log("failing"), "the first failures are failures")
+		}
+		d := h.Stats().Destinations[0]
+		assert.Equal(t, "open", d.Breaker)
+		assert.Equal(t, uint64(1), d.BreakerOpened)
+
+		require.NoError(t, log("diverted 1"))
+		primary.mode.Store(fwOK) // the fault clears, but the breaker rests
+		require.NoError(t, log("diverted 2"))
+		assert.Equal(t, []string{"diverted 1", "diverted 2"}, messages(t, spare.Bytes()))
+
+		time.Sleep(time.Second) // cooled down: the next write is a probe
+		require.NoError(t, log("probe"))
+		require.NoError(t, log("after"))
+		assert.Equal(t, []string{"probe", "after"}, messages(t, primary.out.Bytes()))
+		d = h.Stats().Destinations[0]
+		assert.Equal(t, "closed", d.Breaker)
+		assert.Equal(t, uint64(3), d.Failed)
+		assert.Equal(t, uint64(4), d.Written)
+		assert.Equal(t, uint64(2), d.FallbackWritten)
+		require.NoError(t, h.Close())
+		requireSettled(t, h.Stats())
+	})
+}
+
+func TestBreakerFailedProbeOpensAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		primary := &faultyWriter{}
+		primary.mode.Store(fwEIO)
+		spare := &syncBuffer{}
+		h, log := breakerHandler(t, primary, Breaker{Failures: 1, Cooldown: time.Second},
+			&Destination{Type: "writer", Writer: spare, Format: "json"})
+		require.Error(t, log("fails"))
+		require.NoError(t, log("diverted"))
+		time.Sleep(time.Second)
+		require.Error(t, log("probe fails"))
+		d := h.Stats().Destinations[0]
+		assert.Equal(t, "open", d.Breaker)
+		assert.Equal(t, uint64(2), d.BreakerOpened)
+		require.NoError(t, log("diverted again"))
+		assert.Equal(t, []string{"diverted", "diverted again"}, messages(t, spare.Bytes()))
+		require.NoError(t, h.Close())
+		requireSettled(t, h.Stats())
+	})
+}
+
+func TestBreakerWithoutFallbackDropsAndAnnounces(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		primary := &faultyWriter{}
+		primary.mode.Store(fwEIO)
+		var drops []uint64
+		h, err := New(Config{DefaultLayer: "L", OnDrop: func(_ string, n uint64) { drops = append(drops, n) },
+			Layers: map[string]Layer{"L": {Destinations: []Destination{
+				{Type: "writer", Writer: primary, Format: "json", Breaker: &Breaker{Failures: 2, Cooldown: time.Minute}},
+			}}}})
+		require.NoError(t, err)
+		l := slog.New(h)
+		for range 2 {
+			l.Info("fails")
+			require.Error(t, h.Flush(context.Background()))
+		}
+		logN(l, "shed", 10)
+		require.NoError(t, h.Flush(context.Background()))
+		d := h.Stats().Destinations[0]
+		assert.Equal(t, uint64(10), d.Dropped, "records meet an open breaker with no fallback")
+		requireSettled(t, h.Stats())
+
+		primary.mode.Store(fwOK)
+		time.Sleep(time.Minute)
+		l.Info("back")
+		require.NoError(t, h.Close())
+		assert.Equal(t, []string{DropNotice, "back"}, messages(t, primary.out.Bytes()), "the notice waited for the breaker")
+		assert.Equal(t, uint64(10), noticed(t, primary.out.Bytes()))
+		assert.Equal(t, []uint64{10}, drops)
+	})
+}
+
+func TestBreakerOnAHandlerFallsBackToAFile(t *testing.T) {
+	inner := &faultyHandler{}
+	inner.mode.Store(2) // fails
+	path := filepath.Join(t.TempDir(), "spare.log")
+	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{{
+		Type: "handler", Handler: inner, Breaker: &Breaker{Failures: 1, Cooldown: time.Hour},
+		Fallback: &Destination{Type: "file", Path: path, Format: "json"},
+	}}}}})
+	l := slog.New(h)
+	l.Info("fails")
+	require.Error(t, h.Flush(context.Background()))
+	logN(l, "spare", 5)
+	require.NoError(t, h.Rotate()) // rotates the fallback's file too
+	l.Info("spare after rotation")
+	require.NoError(t, h.Close())
+	msgs := matching(messages(t, must(os.ReadFile(path))), "spare after rotation")
+	assert.Len(t, msgs, 1)
+	d := h.Stats().Destinations[0]
+	assert.Equal(t, uint64(6), d.FallbackWritten)
+	requireSettled(t, h.Stats())
+}
+
+func TestBreakerConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "x.log")
+	br := &Breaker{}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"fallback without breaker", oneLayer(Destination{Type: "stdout", Fallback: &Destination{Type: "null"}}), "Fallback needs a Breaker"},
+		{"negative breaker", oneLayer(Destination{Type: "stdout", Breaker: &Breaker{Failures: -1}}), "Breaker has a negative value"},
+		{"breaker on null", oneLayer(Destination{Type: "null", Breaker: br}), "Breaker does not apply to null"},
+		{"fallback with a queue", oneLayer(Destination{Type: "stdout", Breaker: br, Fallback: &Destination{Type: "null", Async: &AsyncOptions{}}}),
+			`Destinations[0].Fallback: a Fallback takes Type, Format and its target's fields only`},
+		{"bad fallback", oneLayer(Destination{Type: "stdout", Breaker: br, Fallback: &Destination{Type: "file"}}),
+			`Destinations[0].Fallback (file): Path is required`},
+		{"fallback writes to a destination's file", Config{Layers: map[string]Layer{
+			"A": {Destinations: []Destination{{Type: "file", Path: file}}},
+			"B": {Destinations: []Destination{{Type: "stdout", Breaker: br, Fallback: &Destination{Type: "file", Path: file}}}},
+		}}, `layer "B": Destinations[0].Fallback (file "` + file + `"): layer "A": Destinations[0] writes to this file already`},
+		{"a breaker cannot share", Config{Layers: map[string]Layer{
+			"A": {Destinations: []Destination{{Type: "stdout"}}},
+			"B": {Destinations: []Destination{{Type: "stdout", Breaker: br}}},
+		}}, `Breaker differs from layer "A": Destinations[0]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(tc.cfg)
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+}
