@@ -284,7 +284,7 @@ func BenchmarkFormat(b *testing.B) {
 				}
 			})
 			b.Run("hydra-"+name, func(b *testing.B) {
-				e := newEncoder(format == "json", &Config{}, 0)
+				e := newEncoder(format == "json", &Config{}, nil, 0)
 				en := &entry{rec: referenceRecord(12345)}
 				if with {
 					en.scope = (*scope)(nil).withAttrs([]slog.Attr{slog.String("service", "api"), slog.Int("pid", 4242)}, 1)
@@ -315,7 +315,7 @@ func BenchmarkFormatVsSlog(b *testing.B) {
 				if format == "text" {
 					h = slog.NewTextHandler(io.Discard, nil)
 				}
-				e := newEncoder(format == "json", &Config{}, 0)
+				e := newEncoder(format == "json", &Config{}, nil, 0)
 				en := &entry{rec: referenceRecord(12345)}
 				if with {
 					bound := []slog.Attr{slog.String("service", "api"), slog.Int("pid", 4242)}

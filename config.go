@@ -50,6 +50,7 @@ type target struct {
 
 type builder struct {
 	cfg           Config
+	redact        *redactor
 	errs          []error
 	targets       map[any]*target
 	order         []*spec
@@ -72,9 +73,15 @@ func build(cfg Config) (*core, error) {
 		}
 		cfg.Layers[cfg.DefaultLayer] = Layer{Destinations: []Destination{{Type: "stderr"}}}
 	}
-	b := &builder{cfg: cfg, targets: map[any]*target{}}
+	b := &builder{cfg: cfg, targets: map[any]*target{}, redact: newRedactor(cfg.Redact, cfg.RedactPatterns)}
 	if err := checkAsync(cfg.Async); err != nil {
 		b.errs = append(b.errs, fmt.Errorf("hydra: Config.Async: %w", err))
+	}
+	for _, err := range checkRedact(cfg.Redact, cfg.RedactPatterns) {
+		b.errorf("Config.%v", err)
+	}
+	for _, err := range checkMonitor(cfg.Monitor, cfg.Layers, cfg.DefaultLayer) {
+		b.errorf("Config.%v", err)
 	}
 	c := &core{key: cfg.LayerKey, layers: map[string]*layer{}}
 	for _, name := range slices.Sorted(maps.Keys(cfg.Layers)) {

@@ -202,7 +202,7 @@ func (b *builder) newOutput(c *core, sp *spec) (output, *rotatingFile, error) {
 		return discardOutput{}, nil, nil
 	case "handler":
 		c.nScoped++
-		return &handlerOutput{h: sp.handler, idx: c.nScoped - 1}, nil, nil
+		return &handlerOutput{h: sp.handler, redact: b.redact, idx: c.nScoped - 1}, nil, nil
 	case "file":
 		f, err := openFile(sp.path, sp.rotation, sp.fileMode, sp.dirMode)
 		if err != nil {
@@ -225,5 +225,5 @@ func (b *builder) newOutput(c *core, sp *spec) (output, *rotatingFile, error) {
 		limit, closer = min(limit, sp.rotation.maxBytes()), file
 	}
 	c.nScoped++
-	return newStreamOutput(w, closer, newEncoder(sp.json, &b.cfg, c.nScoped-1), limit), file, nil
+	return newStreamOutput(w, closer, newEncoder(sp.json, &b.cfg, b.redact, c.nScoped-1), limit), file, nil
 }

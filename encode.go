@@ -29,7 +29,8 @@ type encoder struct {
 	json      bool
 	addSource bool
 	rep       func(groups []string, a slog.Attr) slog.Attr
-	idx       int // the sink's slot in scope.cache
+	redact    *redactor // nil: nothing to redact
+	idx       int       // the sink's slot in scope.cache
 
 	root    preformat // what a Handler without WithAttrs or WithGroup has bound
 	prefix  []byte    // scratch: the text handler's key prefix
@@ -52,8 +53,8 @@ type preformat struct {
 	nOpen       int
 }
 
-func newEncoder(asJSON bool, cfg *Config, idx int) *encoder {
-	e := &encoder{json: asJSON, addSource: cfg.AddSource, rep: cfg.ReplaceAttr, idx: idx}
+func newEncoder(asJSON bool, cfg *Config, rd *redactor, idx int) *encoder {
+	e := &encoder{json: asJSON, addSource: cfg.AddSource, rep: cfg.ReplaceAttr, redact: rd, idx: idx}
 	e.jsonEnc = json.NewEncoder(&e.jsonBuf)
 	e.jsonEnc.SetEscapeHTML(false) // as slog does
 	return e
@@ -124,11 +125,15 @@ func (e *encoder) append(dst []byte, en *entry) []byte {
 	if e.addSource {
 		s.appendSource(r.PC)
 	}
+	msg := r.Message
+	if e.redact != nil {
+		msg = e.redact.text(msg)
+	}
 	if e.rep == nil {
 		s.appendBuiltinKey(slog.MessageKey)
-		s.appendString(r.Message)
+		s.appendString(msg)
 	} else {
-		s.appendAttr(slog.String(slog.MessageKey, r.Message))
+		s.appendAttr(slog.String(slog.MessageKey, msg))
 	}
 	s.groups = groups
 	s.appendNonBuiltIns(r)
@@ -296,6 +301,11 @@ func (s *encodeState) appendAttr(a slog.Attr) bool {
 	if k == slog.KindLogValuer {
 		a.Value = a.Value.Resolve()
 		k = a.Value.Kind()
+	}
+	if rd := s.e.redact; rd != nil {
+		if r, changed := rd.attr(a); changed {
+			a, k = r, slog.KindString
+		}
 	}
 	if s.e.rep != nil && k != slog.KindGroup {
 		var gs []string

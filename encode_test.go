@@ -366,7 +366,7 @@ func TestEncoderDoesNotAllocate(t *testing.T) {
 		t.Skip("the race detector allocates")
 	}
 	for _, format := range []string{"text", "json"} {
-		e := newEncoder(format == "json", &Config{}, 0)
+		e := newEncoder(format == "json", &Config{}, nil, 0)
 		en := &entry{rec: referenceRecord(0)}
 		buf := make([]byte, 0, 4096)
 		allocs := testing.AllocsPerRun(1000, func() { buf = e.append(buf[:0], en) })

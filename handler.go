@@ -51,6 +51,7 @@ type core struct {
 
 	closeOnce sync.Once
 	closed    atomic.Bool
+	monitor   *monitor // nil without Config.Monitor
 }
 
 // New returns a Handler for cfg, with its files open and its consumer
@@ -66,7 +67,11 @@ func New(cfg Config) (*Handler, error) {
 			go s.run()
 		}
 	}
-	return &Handler{c: c}, nil
+	h := &Handler{c: c}
+	if cfg.Monitor != nil {
+		h.startMonitor(*cfg.Monitor)
+	}
+	return h, nil
 }
 
 // NewHandler is like [New] but panics if cfg is invalid. It suits configs
@@ -240,6 +245,7 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 func (h *Handler) Close() error { return h.Shutdown(context.Background()) }
 
 func (c *core) beginClose() {
+	c.stopMonitor() // its last record is queued before the queues close
 	c.closed.Store(true)
 	for _, s := range c.sinks {
 		q := s.q

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"sync/atomic"
 )
 
@@ -41,6 +42,21 @@ type Config struct {
 	// Sync destination. The same errors are returned by the next Flush or
 	// Close. nil means they are only returned.
 	OnError func(error)
+	// Redact lists attribute keys, compared without regard to case, whose
+	// values are written as "[REDACTED]" (see [Redacted]) wherever they
+	// are: in records, in groups at any depth, and among the attributes
+	// bound by With; a redacted group key hides the whole group. It applies
+	// to every format and destination, and to the attributes handed to
+	// handler destinations, so the value never reaches a writer.
+	Redact []string
+	// RedactPatterns replace what they match in string values and in
+	// messages by "[REDACTED]", for secrets that come without a telling
+	// key (card numbers, bearer tokens). Each pattern runs over every
+	// string value on the consumer goroutines: keep them few and simple.
+	RedactPatterns []*regexp.Regexp
+	// Monitor logs a record of the Stats into a layer at an interval; nil:
+	// none.
+	Monitor *Monitor
 	// OnDrop is told, with each DropNotice, which destination dropped how
 	// many records since the previous one: at most about once a second
 	// per destination, on its consumer goroutine. For alerting on loss.

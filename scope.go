@@ -50,20 +50,21 @@ func (sc *scope) withGroup(name string, nSinks int) *scope {
 }
 
 // handler returns base with the scope applied, building it on first use for
-// the sink whose slot is i. copyAttrs passes each WithAttrs a copy of the
-// attributes, for handlers that may modify the slice they are given.
-func (sc *scope) handler(i int, base slog.Handler, copyAttrs bool) slog.Handler {
+// the sink whose slot is i. Each WithAttrs is given a copy of the
+// attributes, since a handler may modify the slice it is given, redacted
+// by rd if it is not nil.
+func (sc *scope) handler(i int, base slog.Handler, rd *redactor) slog.Handler {
 	if sc == nil {
 		return base
 	}
 	if h := sc.cache[i].h; h != nil {
 		return h
 	}
-	h := sc.parent.handler(i, base, copyAttrs)
+	h := sc.parent.handler(i, base, rd)
 	if sc.attrs != nil {
-		as := sc.attrs
-		if copyAttrs {
-			as = slices.Clone(as)
+		as := slices.Clone(sc.attrs)
+		if rd != nil {
+			as = rd.attrs(as)
 		}
 		h = h.WithAttrs(as)
 	} else {

@@ -249,9 +249,10 @@ func (l *errorLog) take() error {
 
 // handlerOutput hands records to a slog.Handler, one call per record.
 type handlerOutput struct {
-	h   slog.Handler
-	idx int // this sink's slot in scope.cache
-	n   int // records since the last flush
+	h      slog.Handler
+	redact *redactor // nil: nothing to redact
+	idx    int       // this sink's slot in scope.cache
+	n      int       // records since the last flush
 }
 
 // handlerBatch is how many records a handler sink takes before it reports
@@ -268,8 +269,12 @@ func (o *handlerOutput) add(e *entry) (res result) {
 		}
 	}()
 	o.n++
-	h := e.scope.handler(o.idx, o.h, true)
-	if err := h.Handle(e.ctx, e.rec); err != nil {
+	h := e.scope.handler(o.idx, o.h, o.redact)
+	rec := e.rec
+	if o.redact != nil {
+		rec = o.redact.record(rec)
+	}
+	if err := h.Handle(e.ctx, rec); err != nil {
 		if e.notice {
 			return result{err: err}
 		}

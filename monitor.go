@@ -1,0 +1,126 @@
+// This file owns monitoring: Stats published through expvar, and a stats
+// record logged into a layer at an interval.
+
+package hydra
+
+import (
+	"context"
+	"expvar"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Monitor logs a record of the Handler's Stats into a layer at an
+// interval, so that a dashboard or a human reading the logs can follow
+// queue depths, drops and throughput over time (the seed's MONITOR layer).
+// The record's message is [StatsMessage]; its attributes are the totals of
+// [Stats] and, in the group "destinations", each destination's queue
+// depth, high water mark and drops.
+type Monitor struct {
+	// Layer is the layer the record is logged into; it must exist.
+	Layer string
+	// Interval is the time between two records. 0 means 10 seconds.
+	Interval time.Duration
+	// Level is the record's level. The zero value is INFO.
+	Level slog.Level
+}
+
+// StatsMessage is the message of the records Monitor logs.
+const StatsMessage = "hydra: stats"
+
+// monitor is the goroutine Config.Monitor starts; Shutdown stops it and
+// waits for it before it closes the queues.
+type monitor struct {
+	stop chan struct{}
+	done chan struct{}
+}
+
+func checkMonitor(m *Monitor, layers map[string]Layer, def string) []error {
+	if m == nil {
+		return nil
+	}
+	var errs []error
+	if _, ok := layers[m.Layer]; !ok && m.Layer != def {
+		errs = append(errs, fmt.Errorf("Monitor.Layer %q is not a layer", m.Layer))
+	}
+	if m.Interval < 0 {
+		errs = append(errs, fmt.Errorf("Monitor.Interval %v is negative", m.Interval))
+	}
+	return errs
+}
+
+// startMonitor starts the goroutine that logs StatsMessage records.
+func (h *Handler) startMonitor(m Monitor) {
+	interval := m.Interval
+	if interval == 0 {
+		interval = 10 * time.Second
+	}
+	mon := &monitor{stop: make(chan struct{}), done: make(chan struct{})}
+	h.c.monitor = mon
+	logger := slog.New(h.WithAttrs([]slog.Attr{slog.String(h.c.key, m.Layer)}))
+	go func() {
+		defer close(mon.done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-mon.stop:
+				return
+			case <-t.C:
+				logger.LogAttrs(context.Background(), m.Level, StatsMessage, h.Stats().attrs()...)
+			}
+		}
+	}()
+}
+
+// stopMonitor stops the monitor goroutine, if any, and waits for it.
+func (c *core) stopMonitor() {
+	if c.monitor != nil {
+		close(c.monitor.stop)
+		<-c.monitor.done
+	}
+}
+
+// attrs renders the stats as a StatsMessage record's attributes.
+func (st Stats) attrs() []slog.Attr {
+	queued := 0
+	dests := make([]any, 0, len(st.Destinations))
+	for _, d := range st.Destinations {
+		queued += d.Queued
+		attrs := []any{
+			slog.Int("queued", d.Queued),
+			slog.Int("capacity", d.Capacity),
+			slog.Int("high_water", d.HighWater),
+			slog.Uint64("dropped", d.Dropped),
+			slog.Uint64("failed", d.Failed),
+		}
+		if d.Breaker != "" {
+			attrs = append(attrs, slog.String("breaker", d.Breaker))
+		}
+		dests = append(dests, slog.Group(d.Name, attrs...))
+	}
+	return []slog.Attr{
+		slog.Uint64("accepted", st.Accepted),
+		slog.Uint64("written", st.Written),
+		slog.Uint64("dropped", st.Dropped),
+		slog.Uint64("failed", st.Failed),
+		slog.Uint64("throttled", st.Throttled),
+		slog.Uint64("sampled", st.Sampled),
+		slog.Int("queued", queued),
+		slog.Group("destinations", dests...),
+	}
+}
+
+// PublishExpvar publishes the Handler's Stats through package expvar under
+// name, as a JSON object computed afresh on every read: one call, and
+// /debug/vars shows them. expvar cannot unpublish, so call it once per
+// Handler meant to live as long as the process. It fails if name is
+// taken.
+func (h *Handler) PublishExpvar(name string) error {
+	if expvar.Get(name) != nil {
+		return fmt.Errorf("hydra: PublishExpvar: %q is published already", name)
+	}
+	expvar.Publish(name, expvar.Func(func() any { return h.Stats() }))
+	return nil
+}

@@ -1,0 +1,83 @@
+package hydra
+
+import (
+	"context"
+	"encoding/json"
+	"expvar"
+	"log/slog"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMonitorLogsStatsIntoALayer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		app, mon := &syncBuffer{}, &syncBuffer{}
+		h, err := New(Config{
+			DefaultLayer: "APP",
+			Monitor:      &Monitor{Layer: "MONITOR", Interval: time.Second},
+			Layers: map[string]Layer{
+				"APP":     {Destinations: []Destination{{Type: "writer", Writer: app, Format: "json"}}},
+				"MONITOR": {Destinations: []Destination{{Type: "writer", Writer: mon, Format: "json"}}},
+			},
+		})
+		require.NoError(t, err)
+		logN(slog.New(h), "work", 7)
+		require.NoError(t, h.Flush(context.Background()))
+		time.Sleep(time.Second + time.Millisecond)
+		synctest.Wait()
+		require.NoError(t, h.Flush(context.Background()))
+		recs := jsonRecords(t, mon.Bytes())
+		require.Len(t, recs, 1)
+		r := recs[0]
+		assert.Equal(t, StatsMessage, r["msg"])
+		assert.Equal(t, "MONITOR", r["layer"])
+		assert.Equal(t, float64(7), r["accepted"], "the seven records of APP")
+		assert.Equal(t, float64(7), r["written"])
+		assert.Contains(t, r["destinations"], "writer")
+
+		time.Sleep(3 * time.Second)
+		require.NoError(t, h.Close()) // stops the monitor: no goroutine left in the bubble
+		assert.Len(t, jsonRecords(t, mon.Bytes()), 4, "one a second")
+		assert.Len(t, jsonRecords(t, app.Bytes()), 7, "nothing in the other layer")
+	})
+}
+
+func TestPublishExpvar(t *testing.T) {
+	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{{Type: "null"}}}}})
+	logN(slog.New(h), "m", 3)
+	require.NoError(t, h.PublishExpvar("hydra-test-stats"))
+	var st Stats
+	require.NoError(t, json.Unmarshal([]byte(expvar.Get("hydra-test-stats").String()), &st))
+	assert.Equal(t, uint64(3), st.Accepted)
+	assert.Equal(t, "null", st.Destinations[0].Name)
+	assert.ErrorContains(t, h.PublishExpvar("hydra-test-stats"), "published already")
+}
+
+func TestMonitorConfigErrors(t *testing.T) {
+	_, err := New(Config{Monitor: &Monitor{Layer: "NOPE", Interval: -time.Second}})
+	require.ErrorContains(t, err, `hydra: Config.Monitor.Layer "NOPE" is not a layer`)
+	require.ErrorContains(t, err, "hydra: Config.Monitor.Interval -1s is negative")
+}
+
+func TestOnDropHearsOfEveryDrop(t *testing.T) {
+	var heard uint64
+	var dest string
+	w := newStallWriter()
+	h := newTest(t, Config{DefaultLayer: "L", OnDrop: func(d string, n uint64) { dest, heard = d, heard+n },
+		Layers: map[string]Layer{"L": {Destinations: []Destination{
+			{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, Overflow: DropNewest}},
+		}}}})
+	l := slog.New(h)
+	l.Info("first")
+	<-w.started
+	logN(l, "m", 20)
+	w.Release()
+	require.NoError(t, h.Close())
+	assert.Equal(t, "writer", dest)
+	assert.Equal(t, h.Stats().Dropped, heard)
+	assert.Equal(t, uint64(16), heard)
+}

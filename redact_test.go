@@ -1,0 +1,88 @@
+package hydra
+
+import (
+	"context"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	cardNumber  = regexp.MustCompile(`\b\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{4}\b`)
+	bearerToken = regexp.MustCompile(`Bearer [A-Za-z0-9._~+/-]+=*`)
+	secrets     = []string{"hunter2", "s3cr3t", "tok-123", "4111 1111 1111 1111", "eyJhbGciOi.abc", "apikey-xyz", "in-a-group", "nested-secret"}
+)
+
+// recorder is a handler destination that keeps the records and bound
+// attributes it is given, rendered as text.
+type recorder struct {
+	mu    *sync.Mutex
+	out   *strings.Builder
+	bound []slog.Attr
+}
+
+func (r recorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r recorder) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.out.WriteString(rec.Message)
+	for _, a := range r.bound {
+		r.out.WriteString(" " + a.String())
+	}
+	rec.Attrs(func(a slog.Attr) bool {
+		r.out.WriteString(" " + a.String())
+		return true
+	})
+	r.out.WriteString("\n")
+	return nil
+}
+func (r recorder) WithAttrs(as []slog.Attr) slog.Handler {
+	r.bound = append(append([]slog.Attr(nil), r.bound...), as...)
+	return r
+}
+func (r recorder) WithGroup(string) slog.Handler { return r }
+
+func TestRedaction(t *testing.T) {
+	text, js := &syncBuffer{}, &syncBuffer{}
+	rec := recorder{mu: new(sync.Mutex), out: new(strings.Builder)}
+	h := newTest(t, Config{
+		DefaultLayer:   "L",
+		Redact:         []string{"password", "token", "API_KEY", "credentials"},
+		RedactPatterns: []*regexp.Regexp{cardNumber, bearerToken},
+		Layers: map[string]Layer{"L": {Destinations: []Destination{
+			{Type: "writer", Writer: text},
+			{Type: "writer", Writer: js, Format: "json"},
+			{Type: "handler", Handler: rec},
+		}}},
+	})
+	l := slog.New(h).With("api_key", "apikey-xyz").WithGroup("req").With("Password", "s3cr3t")
+	l.Info("paid with 4111 1111 1111 1111, auth Bearer eyJhbGciOi.abc",
+		"user", "ada",
+		"Token", "tok-123",
+		slog.Group("form", "password", "hunter2", slog.Group("deeper", "TOKEN", "nested-secret")),
+		slog.Group("credentials", "anything", "in-a-group"),
+		"note", "card 4111-1111-1111-1111 on file",
+	)
+	require.NoError(t, h.Close())
+	for name, out := range map[string]string{"text": text.String(), "json": js.String(), "handler": rec.out.String()} {
+		for _, secret := range secrets {
+			assert.NotContains(t, out, secret, "%s output", name)
+		}
+		assert.Contains(t, out, "ada", "%s output keeps the rest", name)
+		assert.GreaterOrEqual(t, strings.Count(out, Redacted), 8, "%s output: %s", name, out)
+	}
+	assert.Contains(t, text.String(), `req.form.deeper.TOKEN=[REDACTED]`)
+	assert.Contains(t, js.String(), `"credentials":"[REDACTED]"`)
+	assert.Contains(t, js.String(), `"msg":"paid with [REDACTED], auth [REDACTED]"`)
+}
+
+func TestRedactConfigErrors(t *testing.T) {
+	_, err := New(Config{Redact: []string{"ok", ""}, RedactPatterns: []*regexp.Regexp{nil}})
+	require.ErrorContains(t, err, "hydra: Config.Redact[1] is empty")
+	require.ErrorContains(t, err, "hydra: Config.RedactPatterns[0] is nil")
+}
