@@ -51,6 +51,17 @@
 // A [Destination] with Sync set has no queue and writes on the caller's
 // goroutine.
 //
+// # Shaping traffic
+//
+// A layer's [RateLimit] (a token bucket) and [Sampling] (the first records
+// of each level and message in a tick, then one in n) run on the caller's
+// goroutine after the level check; what they refuse is counted in
+// [LayerStats] and announced in the stream by a [SkipNotice]. A
+// destination's [Breaker] opens after a run of failed writes and sends its
+// records to a Fallback destination until a probe succeeds.
+// [Config.Redact] and [Config.RedactPatterns] keep secrets out of every
+// output.
+//
 // # Drops are visible
 //
 // Every record routed to a destination is counted once as accepted and,
@@ -65,7 +76,9 @@
 // Write errors, errors from handler destinations and panics in them never
 // reach the caller of Handle on the asynchronous path: they are counted as
 // failed, passed to [Config.OnError] and returned by the next Flush or
-// Close. The package never prints on its own.
+// Close. The package never prints on its own. [Config.OnDrop] hears of
+// drops, [Handler.PublishExpvar] serves the stats through expvar, and
+// [Config.Monitor] logs them into a layer at an interval.
 //
 // # Lifecycle
 //

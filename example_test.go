@@ -2,11 +2,14 @@ package hydra_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"time"
 
 	"github.com/hydralog/hydra"
 )
@@ -205,4 +208,138 @@ func ExampleHandler_SetLevel() {
 	// Output:
 	// level=DEBUG msg=shown
 	// hydra: SetLevel: unknown layer "NOPE"
+}
+
+// A RateLimit caps a layer's records per second on the caller's goroutine;
+// what it throttles is counted and announced in the stream. (Sync keeps
+// this example's output in a fixed order.)
+func ExampleRateLimit() {
+	h := hydra.NewHandler(hydra.Config{
+		DefaultLayer: "API",
+		ReplaceAttr:  withoutTime,
+		Layers: map[string]hydra.Layer{"API": {
+			RateLimit:    &hydra.RateLimit{PerSecond: 1, Burst: 3},
+			Destinations: []hydra.Destination{{Type: "stdout", Sync: true}},
+		}},
+	})
+	logger := slog.New(h)
+	for i := range 10 { // a burst: the first 3 pass
+		logger.Info("request", "i", i)
+	}
+	h.Close()
+	ls := h.Stats().Layers[0]
+	fmt.Printf("%s: routed %d, throttled %d\n", ls.Name, ls.Routed, ls.Throttled)
+	// Output:
+	// level=INFO msg=request i=0
+	// level=INFO msg=request i=1
+	// level=INFO msg=request i=2
+	// level=WARN msg="hydra: skipped records" layer=API throttled=7 sampled=0
+	// API: routed 10, throttled 7
+}
+
+// Sampling keeps the first records of a kind (level and message) in each
+// tick, then every Thereafter-th. The gap is announced before the next
+// record, then, less than a second later, at Close.
+func ExampleSampling() {
+	h := hydra.NewHandler(hydra.Config{
+		DefaultLayer: "EVENTS",
+		ReplaceAttr:  withoutTime,
+		Layers: map[string]hydra.Layer{"EVENTS": {
+			Sampling:     &hydra.Sampling{Tick: time.Minute, First: 2, Thereafter: 5},
+			Destinations: []hydra.Destination{{Type: "stdout", Sync: true}},
+		}},
+	})
+	logger := slog.New(h)
+	for i := 1; i <= 12; i++ {
+		logger.Info("cache miss", "n", i)
+	}
+	h.Close()
+	// Output:
+	// level=INFO msg="cache miss" n=1
+	// level=INFO msg="cache miss" n=2
+	// level=WARN msg="hydra: skipped records" layer=EVENTS throttled=0 sampled=4
+	// level=INFO msg="cache miss" n=7
+	// level=INFO msg="cache miss" n=12
+	// level=WARN msg="hydra: skipped records" layer=EVENTS throttled=0 sampled=4
+}
+
+// flaky is a network sink that fails its first writes.
+type flaky struct{ failures int }
+
+func (f *flaky) Write(p []byte) (int, error) {
+	if f.failures > 0 {
+		f.failures--
+		return 0, errors.New("connection refused")
+	}
+	return len(p), nil
+}
+
+// A Breaker gives a failing destination a rest and sends its records to a
+// Fallback meanwhile, here stdout standing in for a local file.
+func ExampleBreaker() {
+	h := hydra.NewHandler(hydra.Config{
+		DefaultLayer: "AUDIT",
+		ReplaceAttr:  withoutTime,
+		Layers: map[string]hydra.Layer{"AUDIT": {Destinations: []hydra.Destination{{
+			Type:     "writer",
+			Writer:   &flaky{failures: 100},
+			Sync:     true,
+			Breaker:  &hydra.Breaker{Failures: 2, Cooldown: time.Minute},
+			Fallback: &hydra.Destination{Type: "stdout"},
+		}}}},
+	})
+	logger := slog.New(h)
+	for i := range 5 { // the first two fail, then the breaker opens
+		logger.Info("user deleted", "i", i)
+	}
+	h.Close()
+	d := h.Stats().Destinations[0]
+	fmt.Printf("breaker %s, opened %d; written %d (by the fallback %d), failed %d\n",
+		d.Breaker, d.BreakerOpened, d.Written, d.FallbackWritten, d.Failed)
+	// Output:
+	// level=INFO msg="user deleted" i=2
+	// level=INFO msg="user deleted" i=3
+	// level=INFO msg="user deleted" i=4
+	// breaker open, opened 1; written 3 (by the fallback 3), failed 2
+}
+
+// Redact hides values by key, wherever they are; RedactPatterns hide what
+// they match in strings.
+func Example_redact() {
+	h := hydra.NewHandler(hydra.Config{
+		DefaultLayer:   "APP",
+		ReplaceAttr:    withoutTime,
+		Redact:         []string{"password", "token"},
+		RedactPatterns: []*regexp.Regexp{regexp.MustCompile(`Bearer \S+`)},
+		Layers:         map[string]hydra.Layer{"APP": {Destinations: []hydra.Destination{{Type: "stdout", Format: "json"}}}},
+	})
+	logger := slog.New(h).With("token", "abc123")
+	logger.Info("login with Bearer xyz.789", slog.Group("user", "name", "ada", "Password", "hunter2"))
+	h.Close()
+	// Output:
+	// {"level":"INFO","msg":"login with [REDACTED]","token":"[REDACTED]","user":{"name":"ada","Password":"[REDACTED]"}}
+}
+
+// A Monitor logs the stats into a layer at an interval, the seed's MONITOR
+// layer; PublishExpvar serves them on /debug/vars.
+func ExampleMonitor() {
+	h := hydra.NewHandler(hydra.Config{
+		DefaultLayer: "APP",
+		Monitor:      &hydra.Monitor{Layer: "MONITOR", Interval: 100 * time.Millisecond},
+		Layers: map[string]hydra.Layer{
+			"APP":     {Destinations: []hydra.Destination{{Type: "null"}}},
+			"MONITOR": {Destinations: []hydra.Destination{{Type: "stdout", Format: "json"}}},
+		},
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) > 0 || (a.Key != slog.MessageKey && a.Key != "accepted" && a.Key != "dropped") {
+				return slog.Attr{} // keep this example's output short and steady
+			}
+			return a
+		},
+	})
+	slog.New(h).Info("work")
+	time.Sleep(150 * time.Millisecond) // one tick
+	h.Close()
+	// Output:
+	// {"msg":"hydra: stats","accepted":1,"dropped":0}
 }
