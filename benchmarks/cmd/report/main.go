@@ -48,7 +48,7 @@ func main() {
 // The raw result files, and the packages whose benchmarks fill them.
 var suites = []struct{ file, dir, pattern string }{
 	{"peers.txt", ".", "."},
-	{"hydra.txt", "..", "VsFloor|DropVsFloor|FormatVsSlog|Memory"},
+	{"hydra.txt", "..", "VsFloor|DropVsFloor|FormatVsSlog|Shaping|Memory"},
 }
 
 func run(count int, benchtime string, skipRun bool, out string) error {
@@ -247,6 +247,7 @@ func (r *results) summary() string {
 	for _, row := range []struct{ name, base, unit, target string }{
 		{"VsFloor/hydra-json", "floor-ns", "x-floor", "<= 1.15"},
 		{"VsFloor/hydra-text", "floor-ns", "x-floor", "<= 1.15"},
+		{"VsFloor/hydra-json/consumer-held", "floor-ns", "x-floor", ""},
 		{"DropVsFloor/drop-newest", "floor-ns", "x-floor", "<= 1.15"},
 		{"DropVsFloor/drop-oldest", "floor-ns", "x-floor", "<= 1.15"},
 		{"FormatVsSlog/json", "slog-ns", "x-slog", "<= 0.50"},
@@ -262,8 +263,16 @@ func (r *results) summary() string {
 		base, _ := r.median(row.name, row.base)
 		fmt.Fprintf(&b, "| %s | %.0f | %.0f | %.3f | %s |\n", row.name, h, base, x, row.target)
 	}
-	b.WriteString("\nVsFloor: a burst that fits the queue. DropVsFloor: a stalled destination with a full queue, every record dropped. " +
+	b.WriteString("\nVsFloor: a burst that fits the queue; consumer-held: the same with the consumer held off the CPU while the caller is timed, which leaves the caller's own work. " +
+		"DropVsFloor: a stalled destination with a full queue, every record dropped. " +
 		"FormatVsSlog: the consumer's formatting against slog's handler (With: two attributes bound by WithAttrs).\n")
+
+	b.WriteString("\n### Caller-side shaping checks, alternating with the floor\n\n| record | vs floor |\n|---|---|\n")
+	for _, n := range r.names("Shaping", "accepted", "accepted/rate-limited", "accepted/sampled", "throttled", "sampled-out") {
+		x, _ := r.median("Shaping/"+n, "x-floor")
+		fmt.Fprintf(&b, "| %s | %.3f |\n", n, x)
+	}
+	b.WriteString("\naccepted: no RateLimit or Sampling; accepted/*: with one that lets the record pass; throttled and sampled-out: refused, which must cost less than accepted.\n")
 
 	b.WriteString("\n### Sustained throughput to a file (records per second until every record is on disk, higher is better)\n\n")
 	b.WriteString("| logger | 1 producer | vs slog | 4 producers | vs slog | lost |\n|---|---|---|---|---|---|\n")
