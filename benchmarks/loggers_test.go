@@ -75,7 +75,7 @@ func slogLogger(w io.Writer, json bool) logger {
 func hydraLogger(tb testing.TB, w io.Writer, path, format string, opts hydra.AsyncOptions) logger {
 	d := hydra.Destination{Type: "writer", Writer: w, Format: format, Async: &opts}
 	if w == nil {
-		d = hydra.Destination{Type: "file", Path: path, Format: format, Async: &opts}
+		d = hydra.Destination{Type: "file", Path: path, Format: format, Async: &opts, Rotation: hydra.Rotation{MaxSizeMB: 64 << 10}}
 	}
 	h, err := hydra.New(hydra.Config{DefaultLayer: "BENCH", Layers: map[string]hydra.Layer{"BENCH": {Destinations: []hydra.Destination{d}}}})
 	if err != nil {

@@ -1,8 +1,6 @@
 package benchmarks
 
 import (
-	"bytes"
-	"os"
 	"path/filepath"
 	"testing"
 )
@@ -22,11 +20,7 @@ func TestFileLoggersWriteEveryRecord(t *testing.T) {
 			if err := l.close(); err != nil {
 				t.Fatal(err)
 			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines := bytes.Count(data, []byte("\n"))
+			lines := countLines(t, path)
 			if lines != n && fl.name != "zerolog-diode" {
 				t.Fatalf("%d records logged, %d lines written", n, lines)
 			}
