@@ -125,15 +125,10 @@ func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context) error {
 		q.noteFull()
 		res = q.evictForRoom(e, pinned)
 	}
-	switch res {
-	case pushed:
-		q.wake()
-		return nil
-	case ringClosed:
-		q.rejected.Add(1)
-		return ErrClosed
+	if err, done := q.settle(res); done {
+		return err
 	}
-	// Still full: under DropOldest because the oldest record is protected.
+	// Still full; under DropOldest because the oldest record is protected.
 	if pinned {
 		return q.waitForRoom(e, true, 0)
 	}
@@ -142,6 +137,21 @@ func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context) error {
 	}
 	q.rejected.Add(1)
 	return nil
+}
+
+// settle finishes an attempt to enqueue that succeeded (the consumer is
+// woken) or met a closed queue (the record is dropped). done is false when
+// the queue is still full.
+func (q *queue) settle(res pushResult) (err error, done bool) {
+	switch res {
+	case pushed:
+		q.wake()
+		return nil, true
+	case ringClosed:
+		q.rejected.Add(1)
+		return ErrClosed, true
+	}
+	return nil, false
 }
 
 // evictForRoom is the DropOldest step for a full queue: the oldest record
@@ -195,13 +205,8 @@ func (q *queue) waitForRoom(e *entry, pinned bool, timeout time.Duration) error 
 		if res == ringFull {
 			res = q.evictForRoom(e, pinned)
 		}
-		switch res {
-		case pushed:
-			q.wake()
-			return nil
-		case ringClosed:
-			q.rejected.Add(1)
-			return ErrClosed
+		if err, done := q.settle(res); done {
+			return err
 		}
 		select {
 		case <-ch:

@@ -146,6 +146,24 @@ func stalled(t *testing.T, opts AsyncOptions) (*Handler, *slog.Logger, *stallWri
 	return h, l, w
 }
 
+// mustWait runs log, which must wait: it checks that log has not returned
+// 50ms later, then calls release and waits for log to return.
+func mustWait(t *testing.T, why string, log, release func()) {
+	t.Helper()
+	returned := make(chan struct{})
+	go func() {
+		log()
+		close(returned)
+	}()
+	select {
+	case <-returned:
+		t.Fatal(why)
+	case <-time.After(50 * time.Millisecond):
+	}
+	release()
+	<-returned
+}
+
 func TestDropNewestKeepsTheOldest(t *testing.T) {
 	h, l, w := stalled(t, AsyncOptions{QueueSize: 4, Overflow: DropNewest})
 	for _, m := range []string{"a", "b", "c", "d", "e", "f"} {
@@ -175,18 +193,7 @@ func TestNeverDropWaitsUnderDropNewest(t *testing.T) {
 	l.Info("a")
 	l.Info("b")
 	l.Info("dropped")
-	returned := make(chan struct{})
-	go func() {
-		l.Error("protected")
-		close(returned)
-	}()
-	select {
-	case <-returned:
-		t.Fatal("a protected record must wait for room, not be dropped")
-	case <-time.After(50 * time.Millisecond):
-	}
-	w.Release()
-	<-returned
+	mustWait(t, "a protected record must wait for room, not be dropped", func() { l.Error("protected") }, w.Release)
 	require.NoError(t, h.Close())
 	assert.Equal(t, []string{"first", DropNotice, "a", "b", "protected"}, messages(t, w.out.Bytes()))
 	assert.Positive(t, h.Stats().Destinations[0].Blocked)
@@ -198,18 +205,8 @@ func TestDropOldestSparesProtectedRecords(t *testing.T) {
 	l.Error("p1")
 	l.Error("p2") // a protected record evicts the unprotected oldest, "a"
 	l.Info("b")   // the oldest, p1, is protected: "b" is dropped instead
-	returned := make(chan struct{})
-	go func() {
-		l.Error("p3") // the oldest is protected: p3 waits for room
-		close(returned)
-	}()
-	select {
-	case <-returned:
-		t.Fatal("p3 must wait: it may not evict a protected record, nor be dropped")
-	case <-time.After(50 * time.Millisecond):
-	}
-	w.Release()
-	<-returned
+	// The oldest is protected: p3 waits for room.
+	mustWait(t, "p3 must wait: it may not evict a protected record, nor be dropped", func() { l.Error("p3") }, w.Release)
 	require.NoError(t, h.Close())
 	assert.Equal(t, []string{"first", DropNotice, "p1", "p2", "p3"}, messages(t, w.out.Bytes()))
 	assert.Equal(t, uint64(2), noticed(t, w.out.Bytes()), "a evicted, b dropped")
@@ -285,18 +282,7 @@ func TestBlockWaitsForRoom(t *testing.T) {
 	h, l, w := stalled(t, AsyncOptions{QueueSize: 2})
 	l.Info("a")
 	l.Info("a2")
-	returned := make(chan struct{})
-	go func() {
-		l.Info("b")
-		close(returned)
-	}()
-	select {
-	case <-returned:
-		t.Fatal("Block must wait while the queue is full")
-	case <-time.After(50 * time.Millisecond):
-	}
-	w.Release()
-	<-returned
+	mustWait(t, "Block must wait while the queue is full", func() { l.Info("b") }, w.Release)
 	require.NoError(t, h.Close())
 	assert.Equal(t, []string{"first", "a", "a2", "b"}, messages(t, w.out.Bytes()))
 	assert.GreaterOrEqual(t, h.Stats().Destinations[0].Blocked, 50*time.Millisecond)

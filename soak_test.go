@@ -3,7 +3,6 @@ package hydra
 import (
 	"context"
 	"flag"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
@@ -118,16 +117,6 @@ func TestSoak(t *testing.T) {
 // jsonRecords parse each line), each once, as many as Written.
 func checkStream(t *testing.T, d DestinationStats, recs []map[string]any) {
 	t.Helper()
-	seen := map[string]bool{}
-	written := 0
-	for _, r := range recs {
-		if r["msg"] == DropNotice {
-			continue
-		}
-		written++
-		key := fmt.Sprint(r["g"], "/", r["i"])
-		require.False(t, seen[key], "%s: record %s written twice", d.Name, key)
-		seen[key] = true
-	}
-	assert.Equal(t, int(d.Written), written, "%s: records in the output vs Written", d.Name)
+	t.Logf("%s: %d written", d.Name, d.Written)
+	requireEachOnce(t, recs, int(d.Written))
 }
