@@ -39,8 +39,8 @@ type queue struct {
 	parked atomic.Bool
 	wakeup chan struct{} // capacity 1: a token is never lost, at most one is pending
 
-	room     notifier // callers waiting for a free slot (Block, NeverDrop)
-	progress notifier // Flush calls waiting for records to be written
+	room     roomSignal // callers waiting for a free slot (Block, NeverDrop)
+	progress notifier   // Flush calls waiting for records to be written
 
 	flushReq  atomic.Uint64 // Flush requests made
 	flushDone atomic.Uint64 // Flush requests the consumer has served
@@ -61,12 +61,14 @@ func newQueue(opts AsyncOptions) *queue {
 	if size == 0 {
 		size = DefaultQueueSize
 	}
+	r := newRing[entry](size)
 	return &queue{
-		ring:         newRing[entry](size),
+		ring:         r,
 		policy:       opts.Overflow,
 		blockTimeout: opts.BlockTimeout,
 		neverDrop:    opts.NeverDrop,
 		wakeup:       make(chan struct{}, 1),
+		room:         roomSignal{tokens: make(chan struct{}, r.capacity()), closed: make(chan struct{})},
 		done:         make(chan struct{}),
 	}
 }
@@ -97,6 +99,31 @@ func (q *queue) raiseHighWater(n int) {
 
 func (q *queue) dropped() uint64 {
 	return q.rejected.Load() + q.evicted.Load() + q.abandoned.Load()
+}
+
+// roomSignal wakes callers waiting for room in a full queue: one token per
+// slot the consumer frees while someone waits, so that each freed slot
+// wakes one waiter and no more, and closed wakes them all when the queue
+// closes. A waiter adds itself to waiters, tries to enqueue, then waits for
+// a token: the consumer frees a slot before it looks at waiters, so either
+// the try finds the slot or the consumer sends a token. A token a waiter
+// does not need stays in the channel and wakes a later waiter for nothing,
+// which tries again and waits again.
+type roomSignal struct {
+	waiters atomic.Int32
+	tokens  chan struct{} // capacity: the ring's, so a token is never lost
+	closed  chan struct{} // closed by Shutdown
+}
+
+// freed tells a waiter, if any, that a slot was freed. With no waiter it
+// costs one atomic load.
+func (r *roomSignal) freed() {
+	if r.waiters.Load() > 0 {
+		select {
+		case r.tokens <- struct{}{}:
+		default: // as many tokens as slots are pending already
+		}
+	}
 }
 
 // notifier lets goroutines wait for an event that another goroutine
@@ -183,7 +210,7 @@ func (s *sink) batch() {
 	q.raiseHighWater(q.ring.len())
 	s.writeNotices(want != q.flushDone.Load() || q.closing.Load())
 	var next uint64 // the position after the last record taken
-	n := 0
+	n := 0          // records taken
 	for !s.out.full() {
 		sl, pos, ok := q.ring.claim()
 		if !ok {
@@ -194,15 +221,12 @@ func (s *sink) batch() {
 		// producers can neither fill nor evict (see TestDropOldest...).
 		s.cur = sl.val
 		q.ring.release(sl, pos)
+		q.room.freed()
 		s.settle(s.out.add(&s.cur))
 		next = pos + 1
 		n++
-		if n%64 == 0 {
-			q.room.broadcast()
-		}
 	}
 	s.cur = entry{} // do not keep the last record's values alive
-	q.room.broadcast()
 	s.settle(s.out.flush())
 	if n > 0 {
 		q.completed.Store(next)

@@ -256,7 +256,7 @@ func (c *core) beginClose() {
 		q.ring.close()
 		q.closing.Store(true)
 		q.wake()
-		q.room.broadcast() // callers waiting for room find the ring closed
+		close(q.room.closed) // callers waiting for room find the ring closed
 	}
 }
 

@@ -195,12 +195,9 @@ func (q *queue) waitForRoom(e *entry, pinned bool, timeout time.Duration) error 
 		defer t.Stop()
 		expired = t.C
 	}
-	q.room.waiters.Add(1)
+	q.room.waiters.Add(1) // before trying: see roomSignal
 	defer q.room.waiters.Add(-1)
 	for {
-		// Take the channel before trying, so that room made after the try
-		// closes this channel (or a later one) and the wait cannot miss it.
-		ch := q.room.channel()
 		res := q.ring.push(e, pinned)
 		if res == ringFull {
 			res = q.evictForRoom(e, pinned)
@@ -209,7 +206,8 @@ func (q *queue) waitForRoom(e *entry, pinned bool, timeout time.Duration) error 
 			return err
 		}
 		select {
-		case <-ch:
+		case <-q.room.tokens:
+		case <-q.room.closed: // the next try finds the ring closed
 		case <-expired:
 			q.rejected.Add(1)
 			return nil

@@ -288,6 +288,47 @@ func TestBlockWaitsForRoom(t *testing.T) {
 	assert.GreaterOrEqual(t, h.Stats().Destinations[0].Blocked, 50*time.Millisecond)
 }
 
+// TestBlockedCallerTakesRoomFreedBeforeAStalledWrite fills a Block queue,
+// then lets the consumer take records off it until its batch is full and
+// its write stalls: the room it freed must go to the waiting caller at
+// once, not after the write.
+func TestBlockedCallerTakesRoomFreedBeforeAStalledWrite(t *testing.T) {
+	w := &gatedWriter{gates: []chan struct{}{make(chan struct{}), make(chan struct{})}, started: make(chan int, 16)}
+	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
+		{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, BlockTimeout: 10 * time.Second}},
+	}}}})
+	var release sync.Once
+	releaseAll := func() { release.Do(func() { close(w.gates[1]) }) }
+	defer releaseAll()
+	l := slog.New(h)
+	l.Info("first")
+	require.Equal(t, 0, <-w.started) // the consumer waits in Write 0
+	pad := strings.Repeat("x", batchBytes/3)
+	for i := range 4 { // the queue is full: four records of a third of a batch each
+		l.Info("big", "i", i, "pad", pad)
+	}
+	waited := make(chan time.Duration)
+	go func() {
+		start := time.Now()
+		l.Info("waiting") // blocks: the queue is full
+		waited <- time.Since(start)
+	}()
+	time.Sleep(20 * time.Millisecond)
+	close(w.gates[0])
+	// The consumer takes three bigs (a full batch) and four slots are free,
+	// then writes and stalls in Write 1 with the fourth carried over.
+	require.Equal(t, 1, <-w.started)
+	select {
+	case d := <-waited:
+		assert.Less(t, d, 5*time.Second)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the caller still waits for room the consumer freed before its write stalled")
+	}
+	releaseAll()
+	require.NoError(t, h.Close())
+	assert.Zero(t, h.Stats().Dropped)
+}
+
 func TestBlockTimeoutBoundsTheWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := newStallWriter()
