@@ -1,0 +1,223 @@
+package hydra
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type layerValuer struct{ calls *atomic.Int32 }
+
+func (v layerValuer) LogValue() slog.Value {
+	v.calls.Add(1)
+	return slog.StringValue("A")
+}
+
+type stringer string
+
+func (s stringer) String() string { return string(s) }
+
+func TestRouting(t *testing.T) {
+	ctxB := ContextWithLayer(context.Background(), "B")
+	for _, tc := range []struct {
+		name string
+		log  func(l *slog.Logger)
+		want string // the layer whose output holds the record
+	}{
+		{"record attribute", func(l *slog.Logger) { l.Info("m", "layer", "A") }, "A"},
+		{"no layer", func(l *slog.Logger) { l.Info("m") }, DefaultLayerName},
+		{"unknown layer", func(l *slog.Logger) { l.Info("m", "layer", "Z") }, DefaultLayerName},
+		{"context", func(l *slog.Logger) { l.InfoContext(ctxB, "m") }, "B"},
+		{"record beats context", func(l *slog.Logger) { l.InfoContext(ctxB, "m", "layer", "A") }, "A"},
+		{"WithAttrs beats record", func(l *slog.Logger) { l.With("layer", "B").Info("m", "layer", "A") }, "B"},
+		{"WithAttrs beats context", func(l *slog.Logger) { l.With("layer", "A").InfoContext(ctxB, "m") }, "A"},
+		{"later WithAttrs wins", func(l *slog.Logger) { l.With("layer", "A").With("layer", "B").Info("m") }, "B"},
+		{"first record attribute wins", func(l *slog.Logger) { l.Info("m", "layer", "B", "layer", "A") }, "B"},
+		{"WithAttrs survives WithGroup", func(l *slog.Logger) { l.With("layer", "A").WithGroup("g").Info("m") }, "A"},
+		{"record attribute in a WithGroup does not route", func(l *slog.Logger) { l.WithGroup("g").Info("m", "layer", "A") }, DefaultLayerName},
+		{"WithAttrs in a WithGroup does not route", func(l *slog.Logger) { l.WithGroup("g").With("layer", "A").Info("m") }, DefaultLayerName},
+		{"attribute in a group does not route", func(l *slog.Logger) { l.Info("m", slog.Group("g", "layer", "A")) }, DefaultLayerName},
+		{"group in a WithGroup falls back to context", func(l *slog.Logger) { l.WithGroup("g").InfoContext(ctxB, "m", "layer", "A") }, "B"},
+		{"non-string value", func(l *slog.Logger) { l.Info("m", "layer", stringer("B")) }, "B"},
+		{"LogValuer value", func(l *slog.Logger) { l.Info("m", "layer", layerValuer{new(atomic.Int32)}) }, "A"},
+		{"more than five attributes", func(l *slog.Logger) { l.Info("m", "a", 1, "b", 2, "c", 3, "d", 4, "e", 5, "f", 6, "layer", "A") }, "A"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, bufs := writerLayers("json", "A", "B", DefaultLayerName)
+			h := newTest(t, cfg)
+			tc.log(slog.New(h))
+			flush(t, h)
+			for name, buf := range bufs {
+				if name == tc.want {
+					assert.Len(t, lines(buf.Bytes()), 1, "layer %s", name)
+				} else {
+					assert.Empty(t, buf.String(), "layer %s", name)
+				}
+			}
+		})
+	}
+}
+
+func TestLayerAttributeStaysInOutput(t *testing.T) {
+	cfg, bufs := writerLayers("json", "A")
+	h := newTest(t, cfg)
+	slog.New(h).Info("m", "layer", "A", "k", "v")
+	slog.New(h).With("layer", "A").Info("bound")
+	flush(t, h)
+	recs := jsonRecords(t, bufs["A"].Bytes())
+	require.Len(t, recs, 2)
+	assert.Equal(t, "A", recs[0]["layer"])
+	assert.Equal(t, "v", recs[0]["k"])
+	assert.Equal(t, "A", recs[1]["layer"])
+}
+
+func TestWithAttrsResolvesLayerOnce(t *testing.T) {
+	cfg, bufs := writerLayers("json", "A")
+	h := newTest(t, cfg)
+	calls := new(atomic.Int32)
+	l := slog.New(h).With("layer", layerValuer{calls})
+	logN(l, "m", 10)
+	flush(t, h)
+	assert.Len(t, lines(bufs["A"].Bytes()), 10)
+	assert.Equal(t, int32(1), calls.Load(), "LogValue calls")
+}
+
+func TestZeroConfigWritesTextToStderr(t *testing.T) {
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	stderr := os.Stderr
+	os.Stderr = w
+	h, err := New(Config{})
+	os.Stderr = stderr
+	require.NoError(t, err)
+
+	l := slog.New(h)
+	l.Debug("hidden")
+	l.Info("shown", "k", 1)
+	require.NoError(t, h.Close())
+	require.NoError(t, w.Close())
+	out, err := io.ReadAll(r)
+	require.NoError(t, err)
+
+	got := lines(out)
+	require.Len(t, got, 1)
+	assert.Regexp(t, `^time=\S+ level=INFO msg=shown k=1$`, got[0])
+	st := h.Stats()
+	require.Len(t, st.Destinations, 1)
+	assert.Equal(t, "stderr", st.Destinations[0].Name)
+	assert.Equal(t, []string{DefaultLayerName}, st.Destinations[0].Layers)
+}
+
+func TestDefaultLayerIsAddedWhenMissing(t *testing.T) {
+	cfg, _ := writerLayers("json", "A")
+	cfg.DefaultLayer = "FALLBACK"
+	h := newTest(t, cfg)
+	var names []string
+	for _, d := range h.Stats().Destinations {
+		names = append(names, d.Name+fmt.Sprint(d.Layers))
+	}
+	assert.ElementsMatch(t, []string{"writer[A]", "stderr[FALLBACK]"}, names)
+	require.NoError(t, h.SetLevel("FALLBACK", slog.LevelError)) // it is a real layer
+	_, ok := cfg.Layers["FALLBACK"]
+	assert.False(t, ok, "New must not modify the caller's map")
+}
+
+func TestCustomLayerKey(t *testing.T) {
+	cfg, bufs := writerLayers("json", "A", DefaultLayerName)
+	cfg.LayerKey = "subsystem"
+	h := newTest(t, cfg)
+	slog.New(h).Info("m", "subsystem", "A")
+	slog.New(h).Info("m", "layer", "A")
+	flush(t, h)
+	assert.Len(t, lines(bufs["A"].Bytes()), 1)
+	assert.Len(t, lines(bufs[DefaultLayerName].Bytes()), 1)
+}
+
+func TestLevels(t *testing.T) {
+	all, warn := &syncBuffer{}, &syncBuffer{}
+	h := newTest(t, Config{Layers: map[string]Layer{
+		"A": {Level: slog.LevelDebug, Destinations: []Destination{
+			{Type: "writer", Writer: all, Format: "json"},
+			{Type: "writer", Writer: warn, Format: "json", Level: slog.LevelWarn},
+		}},
+		DefaultLayerName: {Level: slog.LevelError, Destinations: []Destination{{Type: "null"}}},
+	}})
+	l := slog.New(h).With("layer", "A")
+	l.Debug("d")
+	l.Info("i")
+	l.Warn("w")
+	flush(t, h)
+	assert.Equal(t, []string{"d", "i", "w"}, messages(t, all.Bytes()))
+	assert.Equal(t, []string{"w"}, messages(t, warn.Bytes()))
+
+	require.NoError(t, h.SetLevel("A", slog.LevelWarn))
+	l.Info("hidden")
+	l.Error("e")
+	flush(t, h)
+	assert.Equal(t, []string{"d", "i", "w", "e"}, messages(t, all.Bytes()))
+
+	err := h.SetLevel("nope", slog.LevelInfo)
+	require.ErrorContains(t, err, `unknown layer "nope"`)
+}
+
+func TestEnabled(t *testing.T) {
+	ctx := context.Background()
+	userVar := new(slog.LevelVar)
+	userVar.Set(slog.LevelWarn)
+	for _, static := range []bool{true, false} {
+		t.Run(fmt.Sprintf("static=%v", static), func(t *testing.T) {
+			var lvl slog.Leveler = slog.LevelWarn
+			if !static {
+				lvl = userVar
+			}
+			h := newTest(t, Config{Layers: map[string]Layer{
+				"A":              {Level: slog.LevelDebug, Destinations: []Destination{{Type: "null", Level: slog.LevelInfo}}},
+				"B":              {Level: lvl, Destinations: []Destination{{Type: "null"}}},
+				DefaultLayerName: {Level: slog.LevelError, Destinations: []Destination{{Type: "null"}}},
+			}})
+			assert.Equal(t, static, h.c.static.Load())
+			bound := func(layer string) slog.Handler { return h.WithAttrs([]slog.Attr{slog.String("layer", layer)}) }
+
+			assert.False(t, h.Enabled(ctx, slog.LevelDebug), "unbound: no layer takes DEBUG")
+			assert.True(t, h.Enabled(ctx, slog.LevelInfo), "unbound: A takes INFO")
+			assert.False(t, bound("A").Enabled(ctx, slog.LevelDebug), "A's destination wants INFO")
+			assert.True(t, bound("A").Enabled(ctx, slog.LevelInfo))
+			assert.False(t, bound("B").Enabled(ctx, slog.LevelInfo))
+			assert.True(t, bound("B").Enabled(ctx, slog.LevelWarn))
+			assert.False(t, bound("Z").Enabled(ctx, slog.LevelWarn), "unknown layer: the default's level")
+
+			// Lowering a level must be seen at once, whoever sets it.
+			if static {
+				require.NoError(t, h.SetLevel("B", slog.LevelDebug))
+			} else {
+				userVar.Set(slog.LevelDebug)
+				defer userVar.Set(slog.LevelWarn)
+			}
+			assert.True(t, bound("B").Enabled(ctx, slog.LevelDebug))
+			assert.True(t, h.Enabled(ctx, slog.LevelDebug))
+		})
+	}
+}
+
+type fixedLeveler slog.Level
+
+func (l fixedLeveler) Level() slog.Level { return slog.Level(l) }
+
+func TestSetLevelOnUserLevelers(t *testing.T) {
+	v := new(slog.LevelVar)
+	h := newTest(t, Config{Layers: map[string]Layer{
+		"VAR":    {Level: v, Destinations: []Destination{{Type: "null"}}},
+		"CUSTOM": {Level: fixedLeveler(slog.LevelWarn), Destinations: []Destination{{Type: "null"}}},
+	}})
+	require.NoError(t, h.SetLevel("VAR", slog.LevelError))
+	assert.Equal(t, slog.LevelError, v.Level(), "SetLevel sets the user's LevelVar")
+	err := h.SetLevel("CUSTOM", slog.LevelInfo)
+	require.ErrorContains(t, err, "hydra.fixedLeveler")
+}

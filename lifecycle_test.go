@@ -1,0 +1,168 @@
+package hydra
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestHandleAfterClose(t *testing.T) {
+	cfg, _ := writerLayers("json", "A")
+	cfg.Layers["S"] = Layer{Destinations: []Destination{{Type: "writer", Writer: io.Discard, Sync: true}}}
+	h := newTest(t, cfg)
+	require.NoError(t, h.Close())
+	for _, layer := range []string{"A", "S"} {
+		r := slog.NewRecord(time.Now(), slog.LevelInfo, "late", 0)
+		r.AddAttrs(slog.String("layer", layer))
+		err := h.Handle(context.Background(), r)
+		require.ErrorIs(t, err, ErrClosed, layer)
+	}
+	st := h.Stats()
+	assert.Equal(t, uint64(2), st.Dropped, "records after Close are counted as dropped")
+	requireSettled(t, st)
+	assert.ErrorIs(t, h.Rotate(), ErrClosed)
+}
+
+func TestCloseTwice(t *testing.T) {
+	cfg, bufs := writerLayers("json", "A")
+	h := newTest(t, cfg)
+	slog.New(h).Info("m", "layer", "A")
+	require.NoError(t, h.Close())
+	require.NoError(t, h.Close())
+	require.NoError(t, h.Shutdown(context.Background()))
+	assert.Len(t, lines(bufs["A"].Bytes()), 1)
+}
+
+func TestCloseStopsEveryGoroutine(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	dir := t.TempDir()
+	h, err := New(Config{Layers: map[string]Layer{
+		"A": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, "a.log")}, {Type: "stdout"}, {Type: "handler", Handler: slog.DiscardHandler}}},
+		"B": {Destinations: []Destination{{Type: "writer", Writer: io.Discard, Async: &AsyncOptions{Overflow: DropOldest}}}},
+	}})
+	require.NoError(t, err)
+	logN(slog.New(h).With("layer", "B"), "m", 100)
+	require.NoError(t, h.Close())
+}
+
+// TestCloseDuringWrites closes the handler while goroutines log: every
+// record is either written or counted as dropped, and every Handle that
+// returned nil under Block had its record written.
+func TestCloseDuringWrites(t *testing.T) {
+	for _, policy := range []Policy{Block, DropNewest, DropOldest} {
+		t.Run(policy.String(), func(t *testing.T) {
+			buf := &syncBuffer{}
+			h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
+				{Type: "writer", Writer: buf, Format: "json", Async: &AsyncOptions{QueueSize: 64, Overflow: policy}},
+			}}}})
+			var ok, closed atomic.Int64
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for g := range 8 {
+				wg.Go(func() {
+					<-start
+					for i := 0; ; i++ {
+						r := slog.NewRecord(time.Now(), slog.LevelInfo, "m", 0)
+						r.AddAttrs(slog.Int("g", g), slog.Int("i", i))
+						if err := h.Handle(context.Background(), r); err != nil {
+							require.ErrorIs(t, err, ErrClosed)
+							closed.Add(1)
+							return
+						}
+						ok.Add(1)
+					}
+				})
+			}
+			close(start)
+			time.Sleep(20 * time.Millisecond)
+			require.NoError(t, h.Close())
+			wg.Wait()
+			st := h.Stats()
+			requireSettled(t, st)
+			assert.Equal(t, uint64(ok.Load()+closed.Load()), st.Accepted)
+			written := len(lines(buf.Bytes())) - len(matching(messages(t, buf.Bytes()), DropNotice))
+			assert.Equal(t, st.Written, uint64(written))
+			if policy == Block {
+				assert.Equal(t, uint64(ok.Load()), st.Written, "under Block every accepted record is written")
+			}
+		})
+	}
+}
+
+// matching returns the elements of s equal to v.
+func matching(s []string, v string) []string {
+	var out []string
+	for _, x := range s {
+		if x == v {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func TestShutdownGivesUpAtDeadline(t *testing.T) {
+	w := newStallWriter()
+	h, err := New(oneLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
+	require.NoError(t, err)
+	l := slog.New(h).With("layer", "L")
+	l.Info("first")
+	<-w.started // the consumer is stuck writing "first"
+	logN(l, "queued", 10)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	err = h.Shutdown(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "11 records not written by the deadline")
+
+	w.Release()
+	require.NoError(t, h.Close(), "Close waits for the stuck write, then returns")
+	d := destStats(t, h, "writer")
+	assert.Equal(t, uint64(1), d.Written)
+	assert.Equal(t, uint64(10), d.Dropped, "records queued at the deadline are dropped")
+	requireSettled(t, h.Stats())
+}
+
+func TestFlushWaitsForWritesAndHonoursContext(t *testing.T) {
+	w := newStallWriter()
+	h := newTest(t, oneLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
+	defer w.Release()
+	slog.New(h).Info("m", "layer", "L")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	err := h.Flush(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "1 records not written yet")
+
+	w.Release()
+	flush(t, h)
+	assert.Len(t, lines(w.out.Bytes()), 1)
+}
+
+func TestRotate(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	h := newTest(t, oneLayer(Destination{Type: "file", Path: path}))
+	l := slog.New(h).With("layer", "L")
+	l.Info("before")
+	flush(t, h)
+	require.NoError(t, h.Rotate())
+	l.Info("after")
+	require.NoError(t, h.Close())
+
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 2, "the current file and one backup")
+	assert.Contains(t, string(must(os.ReadFile(path))), "msg=after")
+	assert.NotContains(t, string(must(os.ReadFile(path))), "msg=before")
+}
