@@ -195,13 +195,29 @@ func vsFloor(b *testing.B, l *slog.Logger, drain func()) {
 // and its queue is full, so every record is dropped (or, under DropOldest,
 // evicts the oldest). As BenchmarkVsFloor, it alternates with the floor and
 // reports x-floor; drops/op shows that every record was in fact dropped.
+// With one layer, hydra knows the layer before reading the record; the
+// routed cases add a second layer, so the record is read to find its layer
+// before the queue is found full.
 func BenchmarkDropVsFloor(b *testing.B) {
-	for _, policy := range []Policy{DropNewest, DropOldest} {
-		b.Run(policy.String(), func(b *testing.B) {
+	for _, bc := range []struct {
+		name   string
+		policy Policy
+		routed bool
+	}{
+		{"drop-newest", DropNewest, false},
+		{"drop-oldest", DropOldest, false},
+		{"drop-newest/routed", DropNewest, true},
+		{"drop-oldest/routed", DropOldest, true},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
 			w := newStallWriter()
-			h, err := New(Config{DefaultLayer: "BENCH", Layers: map[string]Layer{"BENCH": {Destinations: []Destination{
-				{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 1024, Overflow: policy}},
-			}}}})
+			cfg := Config{DefaultLayer: "BENCH", Layers: map[string]Layer{"BENCH": {Destinations: []Destination{
+				{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 1024, Overflow: bc.policy}},
+			}}}}
+			if bc.routed {
+				cfg.Layers["OTHER"] = Layer{Destinations: []Destination{{Type: "null"}}}
+			}
+			h, err := New(cfg)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -36,11 +36,16 @@
 // resolves [slog.LogValuer]s (so the value logged is the value at the time
 // of the call) and copies the record into each destination's queue: no
 // formatting, no I/O, and no allocation for records of up to five
-// attributes. One consumer goroutine per destination formats the records
-// into batches of whole records and writes each batch with one Write, so a
-// rotated file never holds half a record. A destination that stalls stalls
-// only its own queue. Per destination, records are written in the order
-// they were queued.
+// attributes. When the layer is known without reading the record (one
+// layer in the Config, or a Handler bound by WithAttrs) and every
+// destination would drop the record under DropNewest, it is dropped unread:
+// its LogValuers are not resolved.
+//
+// One consumer goroutine per destination formats the records into batches
+// of whole records and writes each batch with one Write, so a rotated file
+// never holds half a record. A destination that stalls stalls only its own
+// queue. Per destination, records are written in the order they were
+// queued.
 //
 // The queue is a bounded multi-producer queue after Dmitry Vyukov's
 // design. When it is full, the destination's [Policy] decides: [Block]

@@ -68,6 +68,9 @@ func New(cfg Config) (*Handler, error) {
 		}
 	}
 	h := &Handler{c: c}
+	if len(c.layerList) == 1 {
+		h.layer = c.def // every record goes there: nothing to look up
+	}
 	if cfg.Monitor != nil {
 		h.startMonitor(*cfg.Monitor)
 	}
@@ -101,8 +104,9 @@ func (h *Handler) Enabled(_ context.Context, level slog.Level) bool {
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	c := h.c
 	l := h.layer
-	sc := scan(&r, c.key, l == nil && h.scope.openGroups() == 0)
+	var sc scanned
 	if l == nil {
+		sc = scan(&r, c.key, h.scope.openGroups() == 0)
 		l = c.layerFor(ctx, sc.layer, sc.found)
 	}
 	if r.Level < l.level.get() {
@@ -112,6 +116,14 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		return nil // throttled or sampled: counted, announced later
 	}
 	l.passed.Add(1)
+	if h.layer != nil {
+		// The layer was known without reading the record: when every
+		// destination would drop it, it is dropped unread.
+		if l.refuses(r.Level) {
+			return nil
+		}
+		sc = scan(&r, c.key, false)
+	}
 	sc.finish(&r)
 	var err error
 	for i := range l.routes {

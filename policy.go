@@ -139,6 +139,39 @@ func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context) error {
 	return nil
 }
 
+// refuses reports whether every destination of l that a record at level
+// reaches would drop it now, and if so counts the drops: each one queues
+// under DropNewest, does not protect the level, and is full. The moment a
+// queue is seen full is the moment its drop takes effect, as in enqueue,
+// so the caller need not read the record, nor resolve and copy it, only to
+// have it refused.
+func (l *layer) refuses(level slog.Level) bool {
+	for i := range l.routes {
+		rt := &l.routes[i]
+		if rt.hasLevel && level < rt.level.get() {
+			continue
+		}
+		s := rt.sink
+		if !s.streamQueue || !s.q.refuses(level) {
+			return false
+		}
+	}
+	for i := range l.routes {
+		rt := &l.routes[i]
+		if rt.hasLevel && level < rt.level.get() {
+			continue
+		}
+		rt.sink.q.noteFull()
+		rt.sink.q.rejected.Add(1)
+	}
+	return true
+}
+
+// refuses reports whether q would drop a record at level now.
+func (q *queue) refuses(level slog.Level) bool {
+	return q.policy == DropNewest && (q.neverDrop == nil || level < q.neverDrop.Level()) && q.ring.full()
+}
+
 // settle finishes an attempt to enqueue that succeeded (the consumer is
 // woken) or met a closed queue (the record is dropped). done is false when
 // the queue is still full.

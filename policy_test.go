@@ -199,6 +199,66 @@ func TestNeverDropWaitsUnderDropNewest(t *testing.T) {
 	assert.Positive(t, h.Stats().Destinations[0].Blocked)
 }
 
+// askedValuer counts the calls to its LogValue.
+type askedValuer struct{ n *atomic.Int32 }
+
+func (v askedValuer) LogValue() slog.Value { v.n.Add(1); return slog.StringValue("value") }
+
+// A record that every destination of its layer would drop is dropped
+// before it is read: a LogValuer is not asked for a value nobody will
+// write, and the drop is counted and announced as any other.
+func TestRefusedRecordIsNotRead(t *testing.T) {
+	h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropNewest})
+	var asked atomic.Int32
+	l.Info("a", "v", askedValuer{&asked})
+	l.Info("b")
+	assert.Equal(t, int32(1), asked.Load(), "a queued record is resolved by the caller")
+	l.Info("dropped", "v", askedValuer{&asked})
+	l.With("k", "v").Info("dropped", "v", askedValuer{&asked})
+	assert.Equal(t, int32(1), asked.Load(), "a dropped record is not read")
+	st := h.Stats()
+	assert.Equal(t, uint64(2), st.Dropped)
+	assert.Equal(t, st.Destinations[0].Capacity, st.Destinations[0].HighWater)
+	w.Release()
+	require.NoError(t, h.Close())
+	assert.Equal(t, []string{"first", DropNotice, "a", "b"}, messages(t, w.out.Bytes()))
+	assert.Equal(t, uint64(2), noticed(t, w.out.Bytes()))
+	requireSettled(t, h.Stats())
+}
+
+// The shortcut above applies only when no destination of the layer takes
+// the record: a full one drops its copy, the others still get theirs, and
+// a destination that protects the level waits for room.
+func TestRecordRefusedByOneDestinationReachesTheOthers(t *testing.T) {
+	full, free, protecting := newStallWriter(), &syncBuffer{}, newStallWriter()
+	h := newTest(t, Config{Layers: map[string]Layer{
+		"L": {Destinations: []Destination{
+			{Type: "writer", Writer: full, Format: "json", Async: &AsyncOptions{QueueSize: 2, Overflow: DropNewest}},
+			{Type: "writer", Writer: free, Format: "json"},
+			{Type: "writer", Writer: protecting, Format: "json", Level: slog.LevelError, Async: &AsyncOptions{QueueSize: 2, Overflow: DropNewest, NeverDrop: slog.LevelError}},
+		}},
+		"other": {Destinations: []Destination{{Type: "null"}}},
+	}})
+	defer full.Release()
+	defer protecting.Release()
+	l := slog.New(h).With("layer", "L")
+	l.Error("first")
+	<-full.started
+	<-protecting.started
+	for _, m := range []string{"a", "b"} {
+		l.Error(m)
+	}
+	var asked atomic.Int32
+	l.Info("c", "v", askedValuer{&asked}) // full drops it, free writes it, protecting is above its level
+	assert.Equal(t, int32(1), asked.Load())
+	mustWait(t, "a protected record must wait for room", func() { l.Error("d") }, func() { full.Release(); protecting.Release() })
+	require.NoError(t, h.Close())
+	assert.Equal(t, []string{"first", DropNotice, "a", "b"}, messages(t, full.out.Bytes()))
+	assert.Equal(t, []string{"first", "a", "b", "c", "d"}, messages(t, free.Bytes()))
+	assert.Equal(t, []string{"first", "a", "b", "d"}, messages(t, protecting.out.Bytes()))
+	requireSettled(t, h.Stats())
+}
+
 func TestDropOldestSparesProtectedRecords(t *testing.T) {
 	h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropOldest, NeverDrop: slog.LevelError})
 	l.Info("a")

@@ -155,6 +155,13 @@ func (r *ring[T]) reserve() (s *slot[T], pos uint64, res pushResult) {
 	}
 }
 
+// full reports whether the ring is full and open: a push now would return
+// ringFull.
+func (r *ring[T]) full() bool {
+	pos := r.tail.Load()
+	return pos&closedBit == 0 && int64(r.slots[pos&r.mask].seq.Load()-pos) < 0
+}
+
 // commit publishes the slot reserve returned, filled, to the consumer.
 func (r *ring[T]) commit(s *slot[T], pos uint64, pinned bool) {
 	r.setPinned(s, pinned)

@@ -250,6 +250,8 @@ func (r *results) summary() string {
 		{"VsFloor/hydra-json/consumer-held", "floor-ns", "x-floor", ""},
 		{"DropVsFloor/drop-newest", "floor-ns", "x-floor", "<= 1.15"},
 		{"DropVsFloor/drop-oldest", "floor-ns", "x-floor", "<= 1.15"},
+		{"DropVsFloor/drop-newest/routed", "floor-ns", "x-floor", "<= 1.15"},
+		{"DropVsFloor/drop-oldest/routed", "floor-ns", "x-floor", "<= 1.15"},
 		{"FormatVsSlog/json", "slog-ns", "x-slog", "<= 0.50"},
 		{"FormatVsSlog/text", "slog-ns", "x-slog", "<= 0.50"},
 		{"FormatVsSlog/json/With", "slog-ns", "x-slog", "<= 0.50"},
@@ -264,7 +266,7 @@ func (r *results) summary() string {
 		fmt.Fprintf(&b, "| %s | %.0f | %.0f | %.3f | %s |\n", row.name, h, base, x, row.target)
 	}
 	b.WriteString("\nVsFloor: a burst that fits the queue; consumer-held: the same with the consumer held off the CPU while the caller is timed, which leaves the caller's own work. " +
-		"DropVsFloor: a stalled destination with a full queue, every record dropped. " +
+		"DropVsFloor: a stalled destination with a full queue, every record dropped; with one layer, or routed: a second layer, so the record is read to find its layer first. " +
 		"FormatVsSlog: the consumer's formatting against slog's handler (With: two attributes bound by WithAttrs).\n")
 
 	b.WriteString("\n### Caller-side shaping checks, alternating with the floor\n\n| record | vs floor |\n|---|---|\n")
