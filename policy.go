@@ -146,6 +146,10 @@ func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context) error {
 // so the caller need not read the record, nor resolve and copy it, only to
 // have it refused.
 func (l *layer) refuses(level slog.Level) bool {
+	if len(l.routes) > 64 {
+		return false
+	}
+	var full uint64 // the routes found full: those are counted, whatever a level does meanwhile
 	for i := range l.routes {
 		rt := &l.routes[i]
 		if rt.hasLevel && level < rt.level.get() {
@@ -155,14 +159,14 @@ func (l *layer) refuses(level slog.Level) bool {
 		if !s.streamQueue || !s.q.refuses(level) {
 			return false
 		}
+		full |= 1 << i
 	}
 	for i := range l.routes {
-		rt := &l.routes[i]
-		if rt.hasLevel && level < rt.level.get() {
-			continue
+		if full&(1<<i) != 0 {
+			q := l.routes[i].sink.q
+			q.noteFull()
+			q.rejected.Add(1)
 		}
-		rt.sink.q.noteFull()
-		rt.sink.q.rejected.Add(1)
 	}
 	return true
 }
