@@ -239,7 +239,7 @@ type counter struct{ n *int }
 func (c counter) LogValue() slog.Value { return slog.IntValue(*c.n) }
 
 func TestLogValuersResolveAtCallTime(t *testing.T) {
-	cfg, bufs := writerLayers("json", "A")
+	cfg, _ := writerLayers("json", "A")
 	w := newStallWriter()
 	cfg.Layers["A"].Destinations[0].Writer = w
 	h := newTest(t, cfg)
@@ -249,7 +249,6 @@ func TestLogValuersResolveAtCallTime(t *testing.T) {
 	n = 2 // the consumer has not formatted the record yet: the writer is stalled
 	w.Release()
 	flush(t, h)
-	_ = bufs
 	recs := jsonRecords(t, w.out.Bytes())
 	require.Len(t, recs, 1)
 	assert.Equal(t, float64(1), recs[0]["bound"])
