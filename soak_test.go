@@ -52,6 +52,14 @@ func TestSoak(t *testing.T) {
 	layers := []string{"BLOCK-A", "BLOCK-B", "OLDEST-A", "OLDEST-B", "NEWEST", "TIMEOUT"}
 	levels := []slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError}
 
+	// Half the goroutines name the layer in each record; the others log
+	// through handlers bound to it, which know the layer before reading
+	// the record (and may drop it unread).
+	bound := make([]slog.Handler, len(layers))
+	for i, name := range layers {
+		bound[i] = h.WithAttrs([]slog.Attr{slog.String("layer", name)})
+	}
+
 	start := time.Now()
 	stop := make(chan struct{})
 	var logged atomic.Int64
@@ -59,11 +67,17 @@ func TestSoak(t *testing.T) {
 	for g := range 64 {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(g), 1))
-			l := slog.New(h)
 			for i := 0; ; i++ {
 				r := slog.NewRecord(time.Now(), levels[rng.IntN(len(levels))], "soak", 0)
-				r.AddAttrs(slog.String("layer", layers[rng.IntN(len(layers))]), slog.Int("g", g), slog.Int("i", i))
-				if err := l.Handler().Handle(context.Background(), r); err != nil {
+				layer := rng.IntN(len(layers))
+				var handler slog.Handler = h
+				if g%2 == 0 {
+					r.AddAttrs(slog.String("layer", layers[layer]))
+				} else {
+					handler = bound[layer]
+				}
+				r.AddAttrs(slog.Int("g", g), slog.Int("i", i))
+				if err := handler.Handle(context.Background(), r); err != nil {
 					require.ErrorIs(t, err, ErrClosed)
 					return
 				}
@@ -116,13 +130,16 @@ func TestSoak(t *testing.T) {
 
 // checkFiles checks a file destination's output, its file and rotated
 // backups, against its stats without holding the records in memory:
-// every line is one whole JSON record, every record is there once, and
-// there are as many as Written.
+// every line is one whole JSON record, every record is there once, in its
+// producer's order, and there are as many as Written.
 func checkFiles(t *testing.T, d DestinationStats, prefix string) {
 	t.Helper()
+	// Oldest first: lumberjack's backups (prefix-<time>.log) sort by time,
+	// and before the current file (prefix.log), as '-' sorts before '.'.
 	files, err := filepath.Glob(prefix + "*")
 	require.NoError(t, err)
 	seen := map[int][]uint64{} // a bitset of record numbers per goroutine
+	last := map[int]int{}      // the last record number written per goroutine
 	written := 0
 	for _, f := range files {
 		file, err := os.Open(f)
@@ -142,6 +159,10 @@ func checkFiles(t *testing.T, d DestinationStats, prefix string) {
 				bits = append(bits, 0)
 			}
 			require.Zero(t, bits[r.I/64]&(1<<(r.I%64)), "%s: record %d/%d written twice", f, r.G, r.I)
+			if prev, ok := last[r.G]; ok {
+				require.Greater(t, r.I, prev, "%s: record %d/%d written after %d/%d", f, r.G, r.I, r.G, prev)
+			}
+			last[r.G] = r.I
 			bits[r.I/64] |= 1 << (r.I % 64)
 			seen[r.G] = bits
 			written++
