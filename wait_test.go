@@ -1,0 +1,147 @@
+package hydra
+
+// The policies that make a caller wait: Block, BlockTimeout, and the
+// NeverDrop levels of a drop policy.
+
+import (
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// mustWait runs log, which must wait: it checks that log has not returned
+// 50ms later, then calls release and waits for log to return.
+func mustWait(t *testing.T, why string, log, release func()) {
+	t.Helper()
+	returned := make(chan struct{})
+	go func() {
+		log()
+		close(returned)
+	}()
+	select {
+	case <-returned:
+		t.Fatal(why)
+	case <-time.After(50 * time.Millisecond):
+	}
+	release()
+	<-returned
+}
+
+func TestNeverDropWaitsUnderDropNewest(t *testing.T) {
+	h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropNewest, NeverDrop: slog.LevelError})
+	l.Info("a")
+	l.Info("b")
+	l.Info("dropped")
+	mustWait(t, "a protected record must wait for room, not be dropped", func() { l.Error("protected") }, w.Release)
+	require.NoError(t, h.Close())
+	assert.Equal(t, []string{"first", DropNotice, "a", "b", "protected"}, messages(t, w.out.Bytes()))
+	assert.Positive(t, h.Stats().Destinations[0].Blocked)
+}
+
+// askedValuer counts the calls to its LogValue.
+func TestBlockWaitsForRoom(t *testing.T) {
+	h, l, w := stalled(t, AsyncOptions{QueueSize: 2})
+	l.Info("a")
+	l.Info("a2")
+	mustWait(t, "Block must wait while the queue is full", func() { l.Info("b") }, w.Release)
+	require.NoError(t, h.Close())
+	assert.Equal(t, []string{"first", "a", "a2", "b"}, messages(t, w.out.Bytes()))
+	assert.GreaterOrEqual(t, h.Stats().Destinations[0].Blocked, 50*time.Millisecond)
+}
+
+// TestBlockedCallerTakesRoomFreedBeforeAStalledWrite fills a Block queue,
+// then lets the consumer take records off it until its batch is full and
+// its write stalls: the room it freed must go to the waiting caller at
+// once, not after the write.
+func TestBlockedCallerTakesRoomFreedBeforeAStalledWrite(t *testing.T) {
+	w := &gatedWriter{gates: []chan struct{}{make(chan struct{}), make(chan struct{})}, started: make(chan int, 16)}
+	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
+		{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, BlockTimeout: 10 * time.Second}},
+	}}}})
+	var release sync.Once
+	releaseAll := func() { release.Do(func() { close(w.gates[1]) }) }
+	defer releaseAll()
+	l := slog.New(h)
+	l.Info("first")
+	require.Equal(t, 0, <-w.started) // the consumer waits in Write 0
+	pad := strings.Repeat("x", batchBytes/3)
+	for i := range 4 { // the queue is full: four records of a third of a batch each
+		l.Info("big", "i", i, "pad", pad)
+	}
+	waited := make(chan time.Duration)
+	go func() {
+		start := time.Now()
+		l.Info("waiting") // blocks: the queue is full
+		waited <- time.Since(start)
+	}()
+	time.Sleep(20 * time.Millisecond)
+	close(w.gates[0])
+	// The consumer takes three bigs (a full batch) and four slots are free,
+	// then writes and stalls in Write 1 with the fourth carried over.
+	require.Equal(t, 1, <-w.started)
+	select {
+	case d := <-waited:
+		assert.Less(t, d, 5*time.Second)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the caller still waits for room the consumer freed before its write stalled")
+	}
+	releaseAll()
+	require.NoError(t, h.Close())
+	assert.Zero(t, h.Stats().Dropped)
+}
+
+func TestBlockTimeoutBoundsTheWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newStallWriter()
+		h, err := New(Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
+			{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 2, BlockTimeout: 100 * time.Millisecond}},
+		}}}})
+		require.NoError(t, err)
+		l := slog.New(h)
+		l.Info("first")
+		<-w.started
+		l.Info("q1")
+		l.Info("q2")
+		start := time.Now()
+		l.Info("timed out")
+		assert.Equal(t, 100*time.Millisecond, time.Since(start), "the caller waited exactly BlockTimeout")
+		d := h.Stats().Destinations[0]
+		assert.Equal(t, uint64(1), d.Dropped)
+		assert.Equal(t, 100*time.Millisecond, d.Blocked)
+		w.Release()
+		require.NoError(t, h.Close())
+		assert.Equal(t, []string{"first", DropNotice, "q1", "q2"}, messages(t, w.out.Bytes()))
+	})
+}
+
+func TestStalledDestinationDoesNotStallAnother(t *testing.T) {
+	stuck := newStallWriter()
+	defer stuck.Release()
+	free := &syncBuffer{}
+	h := newTest(t, Config{Layers: map[string]Layer{
+		"STUCK": {Destinations: []Destination{{Type: "writer", Writer: stuck, Async: &AsyncOptions{QueueSize: 4}}}},
+		"FREE":  {Destinations: []Destination{{Type: "writer", Writer: free}}},
+	}})
+	l := slog.New(h)
+	blocked := make(chan struct{})
+	go func() {
+		defer close(blocked)
+		logN(l.With("layer", "STUCK"), "m", 100) // blocks once the queue is full
+	}()
+	<-stuck.started
+	logN(l.With("layer", "FREE"), "m", 1000)
+	require.Eventually(t, func() bool { return len(lines(free.Bytes())) == 1000 }, 10*time.Second, time.Millisecond)
+	select {
+	case <-blocked:
+		t.Fatal("the STUCK producer should still be waiting")
+	default:
+	}
+	stuck.Release()
+	<-blocked
+}
