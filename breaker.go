@@ -48,6 +48,14 @@ type breakerOutput struct {
 	opened   atomic.Uint64 // how many times the breaker opened
 	failed   int           // writes in a row that failed
 	openedAt time.Time
+
+	// unsettled holds copies of the records handed to primary that it has
+	// not yet reported written or failed, oldest first, kept only when
+	// there is a fallback: records whose write fails go to the fallback
+	// instead of being lost (at least once: a write that failed halfway
+	// may have delivered some of them).
+	unsettled []entry
+	head      int // unsettled[:head] are settled
 }
 
 func newBreakerOutput(b Breaker, primary, fallback output) *breakerOutput {
@@ -67,7 +75,47 @@ func (o *breakerOutput) add(e *entry) result {
 		}
 		o.state.Store(breakerHalfOpen) // this batch is the probe
 	}
-	return o.observe(o.primary.add(e))
+	if o.fallback != nil {
+		o.unsettled = append(o.unsettled, *e)
+	}
+	return o.failover(o.observe(o.primary.add(e)))
+}
+
+// failover settles the unsettled records that res reports: an output
+// reports its records in the order it took them, written ones first.
+// Those that failed go to the fallback.
+func (o *breakerOutput) failover(res result) result {
+	if o.fallback == nil {
+		return res
+	}
+	clear(o.take(res.written)) // written: drop the copies
+	failed := o.take(res.failed)
+	for i := range failed {
+		if !failed[i].notice { // a notice is not a record: the fallback writes its own
+			res.failed--
+			res = res.plus(o.divert(&failed[i]))
+		}
+	}
+	clear(failed)
+	if o.head == len(o.unsettled) {
+		o.unsettled, o.head = o.unsettled[:0], 0
+	}
+	return res
+}
+
+// take removes from unsettled the oldest n records, and the notices among
+// and before them, and returns them. The slice it returns is valid until
+// the next append to unsettled.
+func (o *breakerOutput) take(n int) []entry {
+	i := o.head
+	for ; i < len(o.unsettled) && (n > 0 || o.unsettled[i].notice); i++ {
+		if !o.unsettled[i].notice {
+			n--
+		}
+	}
+	taken := o.unsettled[o.head:i]
+	o.head = i
+	return taken
 }
 
 // divert hands e to the fallback while the breaker is open.
@@ -111,7 +159,7 @@ func (o *breakerOutput) discarding() bool {
 }
 
 func (o *breakerOutput) flush() result {
-	res := o.observe(o.primary.flush())
+	res := o.failover(o.observe(o.primary.flush()))
 	if o.fallback != nil {
 		fb := o.fallback.flush()
 		res.diverted += fb.written

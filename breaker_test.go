@@ -37,8 +37,10 @@ func TestBreakerOpensFallsBackProbesAndCloses(t *testing.T) {
 		h, log := breakerHandler(t, primary, Breaker{Failures: 3, Cooldown: time.Second},
 			&Destination{Type: "writer", Writer: spare, Format: "json"})
 		for range 3 {
-			require.Error(t, log("failing"), "the first failures are failures")
+			require.Error(t, log("failing"), "the first failures are reported")
 		}
+		assert.Equal(t, []string{"failing", "failing", "failing"}, messages(t, spare.Bytes()),
+			"the records of a failed write go to the fallback")
 		d := h.Stats().Destinations[0]
 		assert.Equal(t, "open", d.Breaker)
 		assert.Equal(t, uint64(1), d.BreakerOpened)
@@ -46,7 +48,7 @@ func TestBreakerOpensFallsBackProbesAndCloses(t *testing.T) {
 		require.NoError(t, log("diverted 1"))
 		primary.mode.Store(fwOK) // the fault clears, but the breaker rests
 		require.NoError(t, log("diverted 2"))
-		assert.Equal(t, []string{"diverted 1", "diverted 2"}, messages(t, spare.Bytes()))
+		assert.Equal(t, []string{"failing", "failing", "failing", "diverted 1", "diverted 2"}, messages(t, spare.Bytes()))
 
 		time.Sleep(time.Second) // cooled down: the next write is a probe
 		require.NoError(t, log("probe"))
@@ -54,9 +56,9 @@ func TestBreakerOpensFallsBackProbesAndCloses(t *testing.T) {
 		assert.Equal(t, []string{"probe", "after"}, messages(t, primary.out.Bytes()))
 		d = h.Stats().Destinations[0]
 		assert.Equal(t, "closed", d.Breaker)
-		assert.Equal(t, uint64(3), d.Failed)
-		assert.Equal(t, uint64(4), d.Written)
-		assert.Equal(t, uint64(2), d.FallbackWritten)
+		assert.Zero(t, d.Failed, "nothing is lost")
+		assert.Equal(t, uint64(7), d.Written)
+		assert.Equal(t, uint64(5), d.FallbackWritten)
 		require.NoError(t, h.Close())
 		requireSettled(t, h.Stats())
 	})
@@ -77,7 +79,7 @@ func TestBreakerFailedProbeOpensAgain(t *testing.T) {
 		assert.Equal(t, "open", d.Breaker)
 		assert.Equal(t, uint64(2), d.BreakerOpened)
 		require.NoError(t, log("diverted again"))
-		assert.Equal(t, []string{"diverted", "diverted again"}, messages(t, spare.Bytes()))
+		assert.Equal(t, []string{"fails", "diverted", "probe fails", "diverted again"}, messages(t, spare.Bytes()))
 		require.NoError(t, h.Close())
 		requireSettled(t, h.Stats())
 	})
@@ -132,7 +134,8 @@ func TestBreakerOnAHandlerFallsBackToAFile(t *testing.T) {
 	msgs := matching(messages(t, must(os.ReadFile(path))), "spare after rotation")
 	assert.Len(t, msgs, 1)
 	d := h.Stats().Destinations[0]
-	assert.Equal(t, uint64(6), d.FallbackWritten)
+	assert.Equal(t, uint64(7), d.FallbackWritten, "the record that failed, and the rest")
+	assert.Zero(t, d.Failed)
 	requireSettled(t, h.Stats())
 }
 

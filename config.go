@@ -14,6 +14,8 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -24,6 +26,7 @@ type spec struct {
 	name     string // the sink's name in Stats
 	where    string // where it was first declared, for messages
 	path     string
+	real     string // file: the absolute path, symbolic links resolved
 	json     bool
 	rotation Rotation
 	fileMode os.FileMode
@@ -44,9 +47,14 @@ type spec struct {
 // stream or writer may also carry several specs (say, text for one layer and
 // JSON for another), whose sinks then take turns through mu.
 type target struct {
-	specs []*spec
-	mu    sync.Mutex
+	specs     []*spec
+	fallbacks int // Fallbacks that write here too, from their destination's consumer
+	mu        sync.Mutex
 }
+
+// shared reports whether more than one goroutine writes to the target, so
+// that each must hold mu for a batch.
+func (t *target) shared() bool { return len(t.specs)+t.fallbacks > 1 }
 
 type builder struct {
 	cfg           Config
@@ -83,7 +91,7 @@ func build(cfg Config) (*core, error) {
 	for _, err := range checkMonitor(cfg.Monitor, cfg.Layers, cfg.DefaultLayer) {
 		b.errorf("Config.%v", err)
 	}
-	c := &core{key: cfg.LayerKey, layers: map[string]*layer{}}
+	c := &core{key: cfg.LayerKey, layers: map[string]*layer{}, onError: cfg.OnError}
 	for _, name := range slices.Sorted(maps.Keys(cfg.Layers)) {
 		if l := b.layer(name, cfg.Layers[name]); l != nil {
 			c.layers[name] = l
@@ -91,10 +99,12 @@ func build(cfg Config) (*core, error) {
 		}
 	}
 	b.checkFallbackFiles()
+	b.checkHardLinks()
 	if err := errors.Join(b.errs...); err != nil {
 		return nil, err
 	}
 	c.def = c.layers[cfg.DefaultLayer]
+	b.nameSinks()
 	if err := b.openSinks(c); err != nil {
 		return nil, err
 	}
@@ -108,6 +118,36 @@ func build(cfg Config) (*core, error) {
 	c.static.Store(static)
 	c.refreshLevels()
 	return c, nil
+}
+
+// nameSinks gives every sink its unique, stable name and its label. A
+// file is named by its path ("file:logs/app.log"), every other sink by its
+// type ("stderr", "writer"). Where several sinks would share a name, each
+// adds the first layer that routes to it ("writer:API"), and sinks of one
+// layer that still share one are numbered in the order they are declared
+// ("writer:API#2"). The names depend on the Config only.
+func (b *builder) nameSinks() {
+	count := map[string]int{}
+	for _, sp := range b.order {
+		count[sp.name]++
+	}
+	seen := map[string]int{}
+	for _, sp := range b.order {
+		name := sp.name
+		if count[name] > 1 {
+			name += ":" + sp.layers[0]
+		}
+		if seen[name]++; seen[name] > 1 {
+			name += "#" + strconv.Itoa(seen[name])
+		}
+		s := sp.sink
+		s.name, s.layers = name, sp.layers
+		noun := "layer"
+		if len(sp.layers) > 1 {
+			noun = "layers"
+		}
+		s.label = fmt.Sprintf("%s (%s %s)", name, noun, strings.Join(sp.layers, ", "))
+	}
 }
 
 func (b *builder) errorf(format string, args ...any) {
@@ -213,8 +253,19 @@ func (b *builder) fallback(where string, d Destination) *spec {
 	if sp == nil || len(b.errs) > nerrs {
 		return nil
 	}
-	if sp.kind == "file" {
+	switch {
+	case sp.kind == "file":
 		b.fallbackFiles = append(b.fallbackFiles, fallbackFile{key, sp})
+	case key != nil:
+		// A stream or writer that a destination (or another Fallback)
+		// writes to as well: they take turns.
+		tg := b.targets[key]
+		if tg == nil {
+			tg = &target{}
+			b.targets[key] = tg
+		}
+		tg.fallbacks++
+		sp.target = tg
 	}
 	return sp
 }
@@ -225,12 +276,42 @@ func (b *builder) fallback(where string, d Destination) *spec {
 func (b *builder) checkFallbackFiles() {
 	seen := map[any]*spec{}
 	for _, f := range b.fallbackFiles {
-		if tg := b.targets[f.key]; tg != nil {
+		if tg := b.targets[f.key]; tg != nil && len(tg.specs) > 0 {
 			b.errorf("%s (%s): %s writes to this file already", f.spec.where, f.spec.label(), tg.specs[0].where)
 		} else if other := seen[f.key]; other != nil {
 			b.errorf("%s (%s): %s writes to this file already", f.spec.where, f.spec.label(), other.where)
 		}
 		seen[f.key] = f.spec
+	}
+}
+
+// checkHardLinks reports two file destinations (or Fallbacks) whose paths
+// differ, symbolic links resolved, but that name one existing file: hard
+// links. Two lumberjacks would write, and rotate, one file.
+func (b *builder) checkHardLinks() {
+	type file struct {
+		where, real string
+		info        os.FileInfo
+	}
+	var files []file
+	add := func(sp *spec) {
+		if info, err := os.Stat(sp.path); err == nil {
+			for _, f := range files {
+				if f.real != sp.real && os.SameFile(f.info, info) {
+					b.errorf("%s (%s): is the same file as %s, under another path", sp.where, sp.label(), f.where)
+					return
+				}
+			}
+			files = append(files, file{sp.where, sp.real, info})
+		}
+	}
+	for _, sp := range b.order {
+		if sp.kind == "file" {
+			add(sp)
+		}
+	}
+	for _, f := range b.fallbackFiles {
+		add(f.spec)
 	}
 }
 

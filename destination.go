@@ -68,7 +68,7 @@ func (b *builder) settings(where string, d Destination) (*spec, any) {
 	if kind != "file" && (d.Rotation != Rotation{} || d.FileMode != 0 || d.DirMode != 0) {
 		fail("Rotation, FileMode and DirMode are only for file destinations")
 	}
-	if r := d.Rotation; r.MaxSizeMB < 0 || r.MaxBackups < 0 || r.MaxAgeDays < 0 {
+	if r := d.Rotation; r.MaxBackups < 0 || r.MaxAgeDays < 0 {
 		fail("Rotation has a negative value: %+v", r)
 	}
 	if d.FileMode&^os.ModePerm != 0 || d.DirMode&^os.ModePerm != 0 {
@@ -86,7 +86,7 @@ func (b *builder) settings(where string, d Destination) (*spec, any) {
 		writer:   d.Writer,
 		handler:  d.Handler,
 	}
-	switch d.Format {
+	switch strings.ToLower(d.Format) {
 	case "", "text":
 	case "json":
 		sp.json = true
@@ -115,14 +115,14 @@ func (b *builder) settings(where string, d Destination) (*spec, any) {
 	var key any
 	switch kind {
 	case "file":
-		abs, err := filepath.Abs(d.Path)
+		real, err := realPath(d.Path)
 		if err != nil {
 			fail("%v", err)
 			return nil, nil
 		}
-		sp.path = d.Path
+		sp.path, sp.real = d.Path, real
 		sp.name = "file:" + filepath.Clean(d.Path)
-		key = "file:" + abs
+		key = "file:" + real
 	case "stdout", "stderr", "null":
 		key = kind
 	case "writer":
@@ -142,6 +142,27 @@ func (b *builder) settings(where string, d Destination) (*spec, any) {
 		}
 	}
 	return sp, key
+}
+
+// realPath returns the absolute path of a file with every symbolic link
+// resolved, so that two paths to one file are seen as one. The file, and
+// even its directory, need not exist yet: the part of the path that
+// exists is resolved, and the rest appended.
+func realPath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	rest := ""
+	for dir := abs; ; dir = filepath.Dir(dir) {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(real, rest), nil
+		}
+		if dir == filepath.Dir(dir) {
+			return abs, nil
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+	}
 }
 
 // openSinks builds the output and queue of every sink, opening files.
@@ -216,13 +237,13 @@ func (b *builder) newOutput(c *core, sp *spec) (output, *rotatingFile, error) {
 	case "writer":
 		w = sp.writer
 	}
-	if sp.target != nil && len(sp.target.specs) > 1 {
+	if sp.target != nil && sp.target.shared() {
 		w = &lockedWriter{mu: &sp.target.mu, w: w}
 	}
 	limit := batchBytes
 	var closer io.Closer // nil unless hydra opened the file
 	if file != nil {
-		limit, closer = min(limit, sp.rotation.maxBytes()), file
+		limit, closer = int(min(int64(limit), sp.rotation.maxBytes())), file
 	}
 	c.nScoped++
 	return newStreamOutput(w, closer, newEncoder(sp.json, &b.cfg, b.redact, c.nScoped-1), limit), file, nil

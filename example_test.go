@@ -73,7 +73,7 @@ func Example_layers() {
 		fmt.Println(d.Name, d.Layers, "written:", d.Written)
 	}
 	// Output:
-	// {"level":"INFO","msg":"from the context"}
+	// {"level":"INFO","msg":"from the context","layer":"API"}
 	// {"level":"INFO","msg":"from the record","layer":"AUDIT"}
 	// {"level":"INFO","msg":"bound","layer":"AUDIT","user":"ada"}
 	// {"level":"INFO","msg":"no layer"}
@@ -123,7 +123,7 @@ func Example_dropNewest() {
 	fmt.Printf("accepted %d, written %d, dropped %d\n", st.Accepted, st.Written, st.Dropped)
 	// Output:
 	// level=INFO msg=burst i=0
-	// level=WARN msg="hydra: dropped records" dropped=5
+	// level=WARN msg="hydra: dropped records" dropped=5 destination=writer
 	// level=INFO msg=burst i=1
 	// level=INFO msg=burst i=2
 	// level=INFO msg=burst i=3
@@ -289,7 +289,9 @@ func ExampleBreaker() {
 		}}}},
 	})
 	logger := slog.New(h)
-	for i := range 5 { // the first two fail, then the breaker opens
+	for i := range 5 {
+		// The first two fail at the primary and go to the fallback; then
+		// the breaker is open, and the rest go straight there.
 		logger.Info("user deleted", "i", i)
 	}
 	h.Close()
@@ -297,10 +299,12 @@ func ExampleBreaker() {
 	fmt.Printf("breaker %s, opened %d; written %d (by the fallback %d), failed %d\n",
 		d.Breaker, d.BreakerOpened, d.Written, d.FallbackWritten, d.Failed)
 	// Output:
+	// level=INFO msg="user deleted" i=0
+	// level=INFO msg="user deleted" i=1
 	// level=INFO msg="user deleted" i=2
 	// level=INFO msg="user deleted" i=3
 	// level=INFO msg="user deleted" i=4
-	// breaker open, opened 1; written 3 (by the fallback 3), failed 2
+	// breaker open, opened 1; written 5 (by the fallback 5), failed 0
 }
 
 // Redact hides values by key, wherever they are; RedactPatterns hide what

@@ -6,7 +6,6 @@ package hydra
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -20,6 +19,10 @@ var ErrClosed = errors.New("hydra: handler closed")
 // of its layer, through a bounded queue per destination. All its methods
 // are safe for concurrent use. Close it when done: until then, it owns a
 // goroutine per asynchronous destination and the files it opened.
+//
+// Create a Handler with [New] or [NewHandler]. The zero Handler does not
+// crash: it writes text at INFO to stderr, synchronously, as one shared
+// handler that Close leaves open.
 type Handler struct {
 	// c is shared by the Handler New returned and every Handler derived
 	// from it by WithAttrs and WithGroup: closing any of them closes all.
@@ -28,6 +31,9 @@ type Handler struct {
 	layer *layer
 	// scope holds what WithAttrs and WithGroup bound; nil at the root.
 	scope *scope
+	// unknown is set when WithAttrs bound a layer name that is not
+	// configured: each record then counts in Stats.Unknown.
+	unknown bool
 }
 
 var _ slog.Handler = (*Handler)(nil)
@@ -49,9 +55,54 @@ type core struct {
 	floor   atomic.Int64 // lowest level any destination accepts
 	levelMu sync.Mutex   // serializes SetLevel
 
-	closeOnce sync.Once
-	closed    atomic.Bool
-	monitor   *monitor // nil without Config.Monitor
+	// Closing: see the order of closing in lifecycle.go.
+	closeOnce  sync.Once
+	closed     atomic.Bool
+	monitor    *monitor // nil without Config.Monitor
+	unclosable bool     // the zero Handler's core, shared by every zero Handler
+
+	// Errors that belong to no destination (unknown layers, a panic in the
+	// monitor), reported like a destination's.
+	onError func(error)
+	errs    errorLog
+	unknown unknownLayers
+}
+
+// zeroCore is the core of the zero Handler: a zero Config, written
+// synchronously so that it owns no goroutine, and never closed.
+var zeroCore = sync.OnceValue(func() *core {
+	c, err := build(Config{Layers: map[string]Layer{
+		DefaultLayerName: {Destinations: []Destination{{Type: "stderr", Sync: true}}},
+	}})
+	if err != nil {
+		panic(err) // a bug in hydra: this Config is valid
+	}
+	c.unclosable = true
+	return c
+})
+
+// core returns h's core; the zero Handler's is zeroCore.
+func (h *Handler) core() *core {
+	if h.c == nil {
+		return zeroCore()
+	}
+	return h.c
+}
+
+// warn passes err to Config.OnError only: it is news, not a failure.
+func (c *core) warn(err error) {
+	if perr := callOnError(c.onError, err); perr != nil {
+		c.errs.add(perr)
+	}
+}
+
+// report passes an error that belongs to no destination to Config.OnError
+// and keeps it for the next Flush or Close.
+func (c *core) report(err error) {
+	c.errs.add(err)
+	if perr := callOnError(c.onError, err); perr != nil {
+		c.errs.add(perr)
+	}
 }
 
 // New returns a Handler for cfg, with its files open and its consumer
@@ -93,7 +144,7 @@ func (h *Handler) Enabled(_ context.Context, level slog.Level) bool {
 	if h.layer != nil {
 		return h.c.layerEnabled(h.layer, level)
 	}
-	return h.c.enabled(level)
+	return h.core().enabled(level)
 }
 
 // Handle routes r to its layer and hands it to each destination whose
@@ -103,11 +154,17 @@ func (h *Handler) Enabled(_ context.Context, level slog.Level) bool {
 // write error is returned too.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	c := h.c
+	if c == nil {
+		c = zeroCore()
+	}
 	l := h.layer
 	var sc scanned
+	var fromCtx string
 	if l == nil {
 		sc = scan(&r, c.key, h.scope.openGroups() == 0)
-		l = c.layerFor(ctx, sc.layer, sc.found)
+		l, fromCtx = c.layerFor(ctx, sc.layer, sc.found)
+	} else if h.unknown {
+		c.unknown.records.Add(1)
 	}
 	if r.Level < l.level.get() {
 		return nil
@@ -125,6 +182,11 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		sc = scan(&r, c.key, false)
 	}
 	sc.finish(&r)
+	if fromCtx != "" {
+		// After finish: r no longer shares its attribute slice with the
+		// caller's copy.
+		r.AddAttrs(slog.String(c.key, fromCtx))
+	}
 	var err error
 	for i := range l.routes {
 		rt := &l.routes[i]
@@ -154,15 +216,21 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	}
 	resolveAttrs(attrs)
 	h2 := *h
+	h2.c = h.core()
 	if h.scope.openGroups() == 0 {
 		for _, a := range attrs {
-			if a.Key == h.c.key {
-				h2.layer = h.c.layerFor(nil, a.Value.String(), true)
+			if a.Key == h2.c.key {
+				name := a.Value.String()
+				h2.layer, h2.unknown = h2.c.layers[name], false
+				if h2.layer == nil {
+					h2.layer, h2.unknown = h2.c.def, true
+					h2.c.reportUnknown(name)
+				}
 				break
 			}
 		}
 	}
-	h2.scope = h.scope.withAttrs(attrs, h.c.nScoped)
+	h2.scope = h.scope.withAttrs(attrs, h2.c.nScoped)
 	return &h2
 }
 
@@ -174,157 +242,7 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 		return h
 	}
 	h2 := *h
-	h2.scope = h.scope.withGroup(name, h.c.nScoped)
+	h2.c = h.core()
+	h2.scope = h.scope.withGroup(name, h2.c.nScoped)
 	return &h2
-}
-
-// Flush returns once every record handled before the call has been written
-// (or has failed, or was dropped), with the pending drop notices, or when
-// ctx is done. It returns the write errors not returned before, joined.
-func (h *Handler) Flush(ctx context.Context) error {
-	type request struct {
-		q           *queue
-		target, req uint64
-	}
-	var reqs []request
-	for _, s := range h.c.sinks {
-		if q := s.q; q != nil {
-			reqs = append(reqs, request{q, q.ring.enqueued(), q.flushReq.Add(1)})
-			q.wake()
-		}
-	}
-	for _, r := range reqs {
-		if err := r.q.waitFlushed(ctx, r.target, r.req); err != nil {
-			return fmt.Errorf("hydra: flush: %d records not written yet: %w", h.c.unwritten(), err)
-		}
-	}
-	return h.c.takeErrors()
-}
-
-// waitFlushed waits until every position below target is done and the
-// consumer has served Flush request req, or the consumer has stopped.
-func (q *queue) waitFlushed(ctx context.Context, target, req uint64) error {
-	q.progress.waiters.Add(1)
-	defer q.progress.waiters.Add(-1)
-	for {
-		ch := q.progress.channel()
-		if q.completed.Load() >= target && q.flushDone.Load() >= req {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-q.done:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-// Shutdown stops accepting records, writes what is queued and the pending
-// drop notices, closes the files hydra opened and stops its goroutines. At
-// ctx's deadline it gives up: the records still queued are dropped (as soon
-// as a destination's current write returns) and the error says how many
-// were not written. It returns the write errors not returned before,
-// joined. Calling it again, or Close, is safe.
-func (h *Handler) Shutdown(ctx context.Context) error {
-	c := h.c
-	c.closeOnce.Do(c.beginClose)
-	for _, s := range c.sinks {
-		if s.q == nil {
-			continue
-		}
-		select {
-		case <-s.q.done:
-		case <-ctx.Done():
-			n := c.unwritten()
-			for _, s := range c.sinks {
-				if s.q != nil {
-					s.q.abandon.Store(true)
-					s.q.wake()
-				}
-			}
-			return errors.Join(
-				fmt.Errorf("hydra: shutdown: %d records not written by the deadline: %w", n, ctx.Err()),
-				c.takeErrors())
-		}
-	}
-	return c.takeErrors()
-}
-
-// Close is Shutdown without a deadline: it returns once everything queued
-// is written. It is idempotent.
-func (h *Handler) Close() error { return h.Shutdown(context.Background()) }
-
-func (c *core) beginClose() {
-	c.stopMonitor() // its last record is queued before the queues close
-	c.closed.Store(true)
-	for _, s := range c.sinks {
-		q := s.q
-		if q == nil {
-			s.closeOutput()
-			continue
-		}
-		q.ring.close()
-		q.closing.Store(true)
-		q.wake()
-		close(q.room.closed) // callers waiting for room find the ring closed
-	}
-}
-
-// unwritten returns the records accepted and not yet written, failed or
-// dropped.
-func (c *core) unwritten() int {
-	n := 0
-	for _, s := range c.sinks {
-		n += s.stats().Queued
-	}
-	return n
-}
-
-func (c *core) takeErrors() error {
-	var errs []error
-	for _, s := range c.sinks {
-		if err := s.errs.take(); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// Rotate rotates every file destination now, as a SIGHUP handler would.
-// Records keep flowing: lumberjack switches files between two batches.
-func (h *Handler) Rotate() error {
-	if h.c.closed.Load() {
-		return ErrClosed
-	}
-	var errs []error
-	for _, s := range h.c.sinks {
-		if s.file != nil || s.fallbackFile != nil {
-			if err := s.rotate(); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// SetLevel sets the minimum level of a layer while records are logged. If
-// the layer's Level is a *slog.LevelVar, SetLevel sets it. It fails for an
-// unknown layer and for a layer whose Level is some other slog.Leveler,
-// which only its owner can change.
-func (h *Handler) SetLevel(layer string, level slog.Level) error {
-	c := h.c
-	l, ok := c.layers[layer]
-	if !ok {
-		return fmt.Errorf("hydra: SetLevel: unknown layer %q", layer)
-	}
-	if l.level.custom != nil {
-		return fmt.Errorf("hydra: SetLevel: layer %q has a %T as its Level; set the level there", layer, l.level.custom)
-	}
-	c.levelMu.Lock()
-	defer c.levelMu.Unlock()
-	l.level.v.Set(level)
-	c.refreshLevels()
-	return nil
 }

@@ -6,10 +6,12 @@ package hydra
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"regexp"
+	"sync"
 	"sync/atomic"
 )
 
@@ -238,17 +240,58 @@ func (c *core) refreshLevels() {
 
 // layerFor returns the layer a record goes to, given the layer name found
 // in its attributes, if any: that layer, else the one named by ctx, else
-// the default layer. Unknown names go to the default layer too.
-func (c *core) layerFor(ctx context.Context, name string, found bool) *layer {
+// the default layer. Unknown names go to the default layer too, counted.
+// fromCtx is the name ctx gave, if the record was routed by it: the record
+// then carries no layer attribute of its own.
+func (c *core) layerFor(ctx context.Context, name string, found bool) (l *layer, fromCtx string) {
 	if !found && ctx != nil && contextLayers.Load() {
 		name, found = ctx.Value(layerContextKey{}).(string)
+		fromCtx = name
 	}
 	if found {
 		if l, ok := c.layers[name]; ok {
-			return l
+			return l, fromCtx
 		}
+		c.unknown.records.Add(1)
+		c.reportUnknown(name)
 	}
-	return c.def
+	return c.def, fromCtx
+}
+
+// unknownLayers counts the records that named a layer that is not
+// configured, and remembers the names already reported, up to
+// maxUnknownNames so that a caller logging ever new names cannot grow
+// memory without bound.
+type unknownLayers struct {
+	records atomic.Uint64
+	names   sync.Map // string → struct{}: reported already
+	n       atomic.Int32
+}
+
+// maxUnknownNames is how many distinct unknown layer names are reported
+// one by one; past it, one more report says that others follow.
+const maxUnknownNames = 64
+
+// reportUnknown reports the unknown layer name the first time it is seen,
+// through Config.OnError only: the records were not lost, so Flush and
+// Close do not fail for them.
+func (c *core) reportUnknown(name string) {
+	u := &c.unknown
+	if _, seen := u.names.Load(name); seen || u.n.Load() > maxUnknownNames {
+		return
+	}
+	if _, seen := u.names.LoadOrStore(name, struct{}{}); seen {
+		return
+	}
+	switch n := u.n.Add(1); {
+	case n <= maxUnknownNames:
+		c.warn(fmt.Errorf("hydra: unknown layer %q (under key %q): its records go to layer %q", name, c.key, c.def.name))
+	case n == maxUnknownNames+1:
+		u.names.Delete(name)
+		c.warn(fmt.Errorf("hydra: more than %d unknown layer names; the others are counted in Stats.Unknown, not reported", maxUnknownNames))
+	default:
+		u.names.Delete(name)
+	}
 }
 
 type layerContextKey struct{}

@@ -8,6 +8,7 @@ import (
 	"expvar"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -29,11 +30,13 @@ type Monitor struct {
 // StatsMessage is the message of the records Monitor logs.
 const StatsMessage = "hydra: stats"
 
-// monitor is the goroutine Config.Monitor starts; Shutdown stops it and
-// waits for it before it closes the queues.
+// monitor is the goroutine Config.Monitor starts. Shutdown stops it and
+// waits for it before it closes the queues (see the order of closing in
+// lifecycle.go).
 type monitor struct {
-	stop chan struct{}
-	done chan struct{}
+	stopOnce sync.Once
+	stop     chan struct{}
+	done     chan struct{}
 }
 
 func checkMonitor(m *Monitor, layers map[string]Layer, def string) []error {
@@ -68,18 +71,38 @@ func (h *Handler) startMonitor(m Monitor) {
 			case <-mon.stop:
 				return
 			case <-t.C:
-				logger.LogAttrs(context.Background(), m.Level, StatsMessage, h.Stats().attrs()...)
+				h.c.logStats(logger, m.Level)
 			}
 		}
 	}()
 }
 
-// stopMonitor stops the monitor goroutine, if any, and waits for it.
-func (c *core) stopMonitor() {
-	if c.monitor != nil {
-		close(c.monitor.stop)
-		<-c.monitor.done
+// stopMonitor stops the monitor goroutine, if any, and waits for it until
+// ctx is done.
+func (c *core) stopMonitor(ctx context.Context) error {
+	m := c.monitor
+	if m == nil {
+		return nil
 	}
+	m.stopOnce.Do(func() { close(m.stop) })
+	select {
+	case <-m.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// logStats logs one StatsMessage record. Handle runs a user's code on
+// this goroutine (a Leveler, a handler destination's Enabled, a Sync
+// destination's writer); a panic there is reported, not fatal.
+func (c *core) logStats(logger *slog.Logger, level slog.Level) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.report(fmt.Errorf("hydra: Monitor: logging the stats panicked: %v", p))
+		}
+	}()
+	logger.LogAttrs(context.Background(), level, StatsMessage, c.stats().attrs()...)
 }
 
 // attrs renders the stats as a StatsMessage record's attributes.
@@ -118,9 +141,15 @@ func (st Stats) attrs() []slog.Attr {
 // Handler meant to live as long as the process. It fails if name is
 // taken.
 func (h *Handler) PublishExpvar(name string) error {
+	publishMu.Lock()
+	defer publishMu.Unlock()
 	if expvar.Get(name) != nil {
 		return fmt.Errorf("hydra: PublishExpvar: %q is published already", name)
 	}
 	expvar.Publish(name, expvar.Func(func() any { return h.Stats() }))
 	return nil
 }
+
+// publishMu makes PublishExpvar's look and publish one step: expvar
+// panics when a name is published twice.
+var publishMu sync.Mutex

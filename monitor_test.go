@@ -37,7 +37,8 @@ func TestMonitorLogsStatsIntoALayer(t *testing.T) {
 		assert.Equal(t, "MONITOR", r["layer"])
 		assert.Equal(t, float64(7), r["accepted"], "the seven records of APP")
 		assert.Equal(t, float64(7), r["written"])
-		assert.Contains(t, r["destinations"], "writer")
+		assert.Contains(t, r["destinations"], "writer:APP", "each destination under its own name")
+		assert.Contains(t, r["destinations"], "writer:MONITOR")
 
 		time.Sleep(3 * time.Second)
 		require.NoError(t, h.Close()) // stops the monitor: no goroutine left in the bubble

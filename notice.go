@@ -6,6 +6,7 @@ package hydra
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -14,7 +15,8 @@ import (
 // own output, after records were dropped on their way to it: by its
 // queue's overflow policy, by an open circuit breaker without a fallback,
 // or at Shutdown's deadline. The record's "dropped" attribute holds the
-// number dropped since the previous notice.
+// number dropped since the previous notice, and its "destination"
+// attribute the destination's name, as in [DestinationStats.Name].
 const DropNotice = "hydra: dropped records"
 
 // noticeInterval is the least time between two notices of a destination.
@@ -55,10 +57,8 @@ func (s *sink) writeNotices(force bool) {
 	n.last = now
 	if dropped > 0 {
 		n.dropped += dropped
-		s.writeNotice(now, DropNotice, slog.Uint64("dropped", dropped))
-		if s.onDrop != nil {
-			s.onDrop(s.name, dropped)
-		}
+		s.writeNotice(now, DropNotice, slog.Uint64("dropped", dropped), slog.String("destination", s.name))
+		s.callOnDrop(dropped)
 	}
 	for i, l := range s.layerRefs {
 		throttled, sampled := l.throttled.Load(), l.sampled.Load()
@@ -80,4 +80,18 @@ func (s *sink) writeNotice(now time.Time, msg string, attrs ...slog.Attr) {
 		e.ctx = context.Background()
 	}
 	s.settle(s.out.add(&e))
+}
+
+// callOnDrop tells Config.OnDrop, if set, of dropped records. A panic in
+// it is recovered and reported like a write error.
+func (s *sink) callOnDrop(dropped uint64) {
+	if s.onDrop == nil {
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			s.report(fmt.Errorf("hydra: %s: OnDrop panicked: %v", s.label, p))
+		}
+	}()
+	s.onDrop(s.name, dropped)
 }

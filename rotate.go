@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -52,7 +53,13 @@ func newStreamOutput(w io.Writer, closer io.Closer, enc formatter, limit int) *s
 
 func (o *streamOutput) add(e *entry) result {
 	start := len(o.buf)
-	o.buf = o.enc.append(o.buf, e)
+	if err := o.format(e); err != nil {
+		o.buf = o.buf[:start] // what the record left behind is not output
+		if e.notice {
+			return result{err: err}
+		}
+		return result{failed: 1, err: err}
+	}
 	var res result
 	if len(o.buf) > o.limit && start > 0 {
 		// The record does not fit: write the batch before it, then move
@@ -62,6 +69,20 @@ func (o *streamOutput) add(e *entry) result {
 	}
 	o.ends = append(o.ends, recordEnd{off: len(o.buf), notice: e.notice})
 	return res
+}
+
+// format appends e to the batch. A user's callback that panics while the
+// record is formatted (ReplaceAttr, or one the encoder calls that slog
+// itself would not recover) fails this record alone: the panic is
+// returned as an error, and the consumer goes on with the next record.
+func (o *streamOutput) format(e *entry) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("formatting a record panicked: %v", p)
+		}
+	}()
+	o.buf = o.enc.append(o.buf, e)
+	return nil
 }
 
 func (o *streamOutput) full() bool { return len(o.buf) >= o.limit }
@@ -119,7 +140,8 @@ func (o *streamOutput) close() error {
 // Zero values mean lumberjack's defaults.
 type Rotation struct {
 	// MaxSizeMB is the size in megabytes at which the file is rotated.
-	// 0 means 100.
+	// 0 means 100. A negative value turns size rotation off: the file
+	// then grows until Rotate, or an external tool and Reopen, move it.
 	MaxSizeMB int
 	// MaxBackups is the number of rotated files to keep. 0 keeps all
 	// (though MaxAgeDays may still remove them).
@@ -133,16 +155,20 @@ type Rotation struct {
 	LocalTime bool
 }
 
-// maxBytes is the largest write lumberjack accepts for this rotation.
-func (r Rotation) maxBytes() int {
-	if r.MaxSizeMB == 0 {
+// maxBytes is the largest write lumberjack accepts for this rotation, and
+// the size at which it rotates.
+func (r Rotation) maxBytes() int64 {
+	switch {
+	case r.MaxSizeMB == 0:
 		return 100 << 20
+	case r.MaxSizeMB < 0:
+		return math.MaxInt64 >> 20 << 20 // no size rotation: lumberjack's largest
 	}
-	return r.MaxSizeMB << 20
+	return int64(r.MaxSizeMB) << 20
 }
 
 // rotatingFile is a lumberjack.Logger as hydra uses it. It makes up for
-// three things lumberjack does not do:
+// four things lumberjack does not do:
 //
 //   - lumberjack names a rotated file by the time to the millisecond, so a
 //     second rotation within the same millisecond renames the new file onto
@@ -151,68 +177,104 @@ func (r Rotation) maxBytes() int {
 //     waits for the next millisecond first, as Rotate does.
 //   - A write that fails halfway (a full disk) leaves half a record at the
 //     end of the file. rotatingFile cuts it off again.
+//   - lumberjack cannot reopen its file without rotating it, as an
+//     external logrotate that moved the file needs: Reopen does.
 //   - Every Logger starts a goroutine that Close does not stop
 //     (natefinch/lumberjack#56). rotatingFile stops it once the file is
 //     closed for good (see stopMill).
 //
-// The consumer goroutine writes and Handler.Rotate rotates, so a mutex
-// guards it.
+// The consumer goroutine writes and Handler.Rotate and Reopen act on it,
+// so a mutex guards it.
 type rotatingFile struct {
 	mu          sync.Mutex
 	lj          *lumberjack.Logger
 	path        string
+	fileMode    os.FileMode
+	dirMode     os.FileMode
 	max         int64     // lumberjack's limit, in bytes
 	size        int64     // bytes in the current file, as lumberjack counts them
 	lastRotated time.Time // when the last rotation had ended
+	// shut is true while lumberjack has no file open: its next Write
+	// opens the file, and rotates it if it is full (see rotates).
+	shut bool
 }
 
 // openFile opens (creating it if needed) the log file at path for a file
 // destination. A new directory gets dirMode and a new file fileMode;
 // lumberjack keeps the file's mode when it rotates.
 func openFile(path string, rot Rotation, fileMode, dirMode os.FileMode) (*rotatingFile, error) {
-	if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, fileMode)
-	if err != nil {
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
+	max := rot.maxBytes()
 	rf := &rotatingFile{
 		lj: &lumberjack.Logger{
 			Filename:   path,
-			MaxSize:    rot.MaxSizeMB,
+			MaxSize:    int(max >> 20),
 			MaxBackups: rot.MaxBackups,
 			MaxAge:     rot.MaxAgeDays,
 			Compress:   rot.Compress,
 			LocalTime:  rot.LocalTime,
 		},
-		path: path,
-		max:  int64(rot.maxBytes()),
+		path:     path,
+		fileMode: fileMode,
+		dirMode:  dirMode,
+		max:      max,
 	}
-	// Make lumberjack open the file now, so a file it cannot use fails New
-	// rather than the first write. It may rotate a file already full.
-	if _, err := rf.lj.Write(nil); err != nil {
+	if err := rf.open(); err != nil {
 		rf.lj.Close()
 		stopMill(rf.lj)
 		return nil, err
 	}
-	info, err := os.Stat(path)
-	if err != nil {
-		rf.lj.Close()
-		stopMill(rf.lj)
-		return nil, err
-	}
-	rf.size = info.Size()
 	return rf, nil
+}
+
+// open makes lumberjack open the file at f.path now, creating it and its
+// directory with hydra's modes if they are missing, so that a file it
+// cannot use fails New (or Reopen) rather than a later write. Opening
+// rotates a file that is full already. The caller holds f.mu, or owns f.
+func (f *rotatingFile) open() error {
+	if err := os.MkdirAll(filepath.Dir(f.path), f.dirMode); err != nil {
+		return err
+	}
+	file, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, f.fileMode)
+	if err != nil {
+		return err
+	}
+	info, err := file.Stat()
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	f.size, f.shut = info.Size(), true
+	_, err = f.write(nil)
+	return err
+}
+
+// rotates reports whether lumberjack rotates the file before it writes n
+// bytes, as lumberjack.Logger.Write decides: a write larger than the
+// limit is refused without rotating; a file that is open rotates when the
+// write would take it past the limit; a file that the write must open
+// first (openExistingOrNew) rotates when the write would take it to the
+// limit or past it.
+func (f *rotatingFile) rotates(n int64) bool {
+	switch {
+	case n > f.max:
+		return false
+	case f.shut:
+		return f.size+n >= f.max
+	}
+	return f.size+n > f.max
 }
 
 func (f *rotatingFile) Write(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	rotates := int64(len(p)) <= f.max && f.size+int64(len(p)) > f.max
+	return f.write(p)
+}
+
+// write is Write for a caller that holds f.mu.
+func (f *rotatingFile) write(p []byte) (int, error) {
+	rotates := f.rotates(int64(len(p)))
 	if rotates { // lumberjack rotates before this write
 		f.newMillisecond()
 		f.size = 0
@@ -220,6 +282,9 @@ func (f *rotatingFile) Write(p []byte) (int, error) {
 	n, err := f.lj.Write(p)
 	if rotates {
 		f.lastRotated = time.Now()
+	}
+	if err == nil {
+		f.shut = false
 	}
 	if n > 0 && n < len(p) {
 		// Half a batch is in the file: take it out again, so that the
@@ -232,9 +297,8 @@ func (f *rotatingFile) Write(p []byte) (int, error) {
 }
 
 // cutPartial removes the last n bytes of the file, written by a write that
-// failed halfway, and closes lumberjack's handle: lumberjack may have
-// opened the file without O_APPEND, and its next write reopens it in
-// append mode, at the new end.
+// failed halfway, and reopens it: lumberjack may have opened the file
+// without O_APPEND, and reopened it is in append mode, at the new end.
 func (f *rotatingFile) cutPartial(n int) error {
 	info, err := os.Stat(f.path)
 	if err == nil && info.Size() < int64(n) {
@@ -247,7 +311,11 @@ func (f *rotatingFile) cutPartial(n int) error {
 		return fmt.Errorf("cannot remove the %d bytes of a failed write, the file ends with a torn record: %w", n, err)
 	}
 	f.size = info.Size() - int64(n)
-	return f.lj.Close()
+	if err := f.lj.Close(); err != nil {
+		return err
+	}
+	f.shut = true // if open fails, the next Write opens the file
+	return f.open()
 }
 
 // Rotate moves the current file aside and starts a new one.
@@ -258,7 +326,23 @@ func (f *rotatingFile) Rotate() error {
 	f.size = 0
 	err := f.lj.Rotate()
 	f.lastRotated = time.Now()
+	if err == nil {
+		f.shut = false
+	}
 	return err
+}
+
+// Reopen closes the file and opens the file now at its path, without
+// making a backup: after an external logrotate moved the file away, the
+// next records go to a new file at the path.
+func (f *rotatingFile) Reopen() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.lj.Close(); err != nil {
+		return err
+	}
+	f.shut = true
+	return f.open()
 }
 
 // newMillisecond waits, if needed, until the clock is in a later

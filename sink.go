@@ -17,7 +17,8 @@ import (
 // name the same file (or stream, writer or handler) in several layers share
 // one sink, so one queue and one writer.
 type sink struct {
-	name      string
+	name      string   // unique and stable: see nameSinks
+	label     string   // the name and the layers, for errors
 	kind      string   // the Destination.Type, "console" folded into "stdout"
 	layers    []string // the layers that route to it, sorted
 	layerRefs []*layer // the same layers, for their skip counts
@@ -130,7 +131,14 @@ func (s *sink) writeSync(ctx context.Context, r *slog.Record, sc *scope) error {
 	}
 	res := s.out.add(&s.syncEntry)
 	s.syncEntry = entry{}
-	return s.settle(res.plus(s.out.flush()))
+	// The caller gets the error: it is not kept for Flush or Close too.
+	err := s.tally(res.plus(s.out.flush()))
+	if err != nil {
+		if perr := callOnError(s.onError, err); perr != nil {
+			s.errs.add(perr)
+		}
+	}
+	return err
 }
 
 // closeOutput closes the output once: after it a Sync sink drops records
@@ -147,13 +155,23 @@ func (s *sink) closeOutput() {
 		s.settle(s.out.flush())
 	}
 	if err := s.out.close(); err != nil {
-		s.report(fmt.Errorf("hydra: %s: close: %w", s.name, err))
+		s.report(fmt.Errorf("hydra: %s: close: %w", s.label, err))
 	}
 }
 
 // rotate rotates the sink's files, its Fallback's included, unless it is
 // closed.
 func (s *sink) rotate() error {
+	return s.eachFile("rotate", (*rotatingFile).Rotate)
+}
+
+// reopen reopens the sink's files at their paths, its Fallback's
+// included, unless it is closed.
+func (s *sink) reopen() error {
+	return s.eachFile("reopen", (*rotatingFile).Reopen)
+}
+
+func (s *sink) eachFile(op string, do func(*rotatingFile) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -164,8 +182,8 @@ func (s *sink) rotate() error {
 		if f == nil {
 			continue
 		}
-		if err := f.Rotate(); err != nil {
-			errs = append(errs, fmt.Errorf("hydra: %s: rotate %s: %w", s.name, f.path, err))
+		if err := do(f); err != nil {
+			errs = append(errs, fmt.Errorf("hydra: %s: %s %s: %w", s.label, op, f.path, err))
 		}
 	}
 	return errors.Join(errs...)
@@ -182,6 +200,16 @@ func (s *sink) dropped() uint64 {
 // settle counts what an output did and reports its error. It returns the
 // error as reported.
 func (s *sink) settle(res result) error {
+	err := s.tally(res)
+	if err != nil {
+		s.report(err)
+	}
+	return err
+}
+
+// tally counts what an output did, and returns its error, if any, naming
+// the destination.
+func (s *sink) tally(res result) error {
 	if n := res.written + res.diverted; n > 0 {
 		s.written.Add(uint64(n))
 	}
@@ -197,21 +225,36 @@ func (s *sink) settle(res result) error {
 	if res.err == nil {
 		return nil
 	}
-	err := fmt.Errorf("hydra: %s: %w", s.name, res.err)
+	err := fmt.Errorf("hydra: %s: %w", s.label, res.err)
 	if res.failed > 0 {
-		err = fmt.Errorf("hydra: %s: %d records not written: %w", s.name, res.failed, res.err)
+		err = fmt.Errorf("hydra: %s: %d records not written: %w", s.label, res.failed, res.err)
 	}
-	s.report(err)
 	return err
 }
 
 // report passes err to Config.OnError and keeps it for the next Flush or
 // Close.
 func (s *sink) report(err error) {
-	if s.onError != nil {
-		s.onError(err)
-	}
 	s.errs.add(err)
+	if perr := callOnError(s.onError, err); perr != nil {
+		s.errs.add(perr)
+	}
+}
+
+// callOnError calls onError, if set, with err, and returns the panic it
+// recovered from it as an error, if any: a callback's panic must not end
+// the goroutine that reports, a consumer or a caller.
+func callOnError(onError func(error), err error) (panicked error) {
+	if onError == nil {
+		return nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			panicked = fmt.Errorf("hydra: OnError panicked: %v (reporting: %v)", p, err)
+		}
+	}()
+	onError(err)
+	return nil
 }
 
 // errorLog keeps the errors of a sink until Flush or Close returns them.

@@ -17,8 +17,12 @@ import (
 type Stats struct {
 	Accepted, Written, Dropped, Failed uint64
 	Throttled, Sampled                 uint64
-	Destinations                       []DestinationStats
-	Layers                             []LayerStats
+	// Unknown counts the records that named a layer that is not
+	// configured (a typo, say); they went to the default layer. Each
+	// distinct name is reported once through Config.OnError.
+	Unknown      uint64
+	Destinations []DestinationStats
+	Layers       []LayerStats
 }
 
 // DestinationStats is a snapshot of one destination's counters. A
@@ -68,10 +72,12 @@ type DestinationStats struct {
 
 // Stats returns a snapshot of the counters. It is cheap enough to call
 // every second: a few atomic loads per destination.
-func (h *Handler) Stats() Stats {
+func (h *Handler) Stats() Stats { return h.core().stats() }
+
+func (c *core) stats() Stats {
 	var st Stats
-	st.Destinations = make([]DestinationStats, 0, len(h.c.sinks))
-	for _, s := range h.c.sinks {
+	st.Destinations = make([]DestinationStats, 0, len(c.sinks))
+	for _, s := range c.sinks {
 		ds := s.stats()
 		st.Accepted += ds.Accepted
 		st.Written += ds.Written
@@ -79,8 +85,9 @@ func (h *Handler) Stats() Stats {
 		st.Failed += ds.Failed
 		st.Destinations = append(st.Destinations, ds)
 	}
-	st.Layers = make([]LayerStats, 0, len(h.c.layerList))
-	for _, l := range h.c.layerList {
+	st.Unknown = c.unknown.records.Load()
+	st.Layers = make([]LayerStats, 0, len(c.layerList))
+	for _, l := range c.layerList {
 		ls := l.stats()
 		st.Throttled += ls.Throttled
 		st.Sampled += ls.Sampled
