@@ -20,7 +20,8 @@ func (h *Handler) Flush(ctx context.Context) error {
 		target, req uint64
 	}
 	var reqs []request
-	for _, s := range h.c.sinks {
+	c := h.core()
+	for _, s := range c.sinks {
 		if q := s.q; q != nil {
 			reqs = append(reqs, request{q, q.ring.enqueued(), q.flushReq.Add(1)})
 			q.wake()
@@ -28,10 +29,10 @@ func (h *Handler) Flush(ctx context.Context) error {
 	}
 	for _, r := range reqs {
 		if err := r.q.waitFlushed(ctx, r.target, r.req); err != nil {
-			return fmt.Errorf("hydra: flush: %d records not written yet: %w", h.c.unwritten(), err)
+			return fmt.Errorf("hydra: flush: %d records not written yet: %w", c.unwritten(), err)
 		}
 	}
-	return h.c.takeErrors()
+	return c.takeErrors()
 }
 
 // waitFlushed waits until every position below target is done and the
@@ -205,6 +206,9 @@ func (c *core) eachFileSink(do func(*sink) error) error {
 // which only its owner can change.
 func (h *Handler) SetLevel(layer string, level slog.Level) error {
 	c := h.c
+	if c == nil {
+		return errors.New("hydra: SetLevel: the zero Handler's level is fixed; create a Handler with New")
+	}
 	l, ok := c.layers[layer]
 	if !ok {
 		return fmt.Errorf("hydra: SetLevel: unknown layer %q", layer)
