@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+
+	"github.com/hydralog/hydra/internal/logfile"
 )
 
 // label names a destination in messages: "file \"app.log\"", "stdout".
@@ -169,7 +171,7 @@ func realPath(path string) (string, error) {
 // Should a file fail, the files already opened are closed again.
 func (b *builder) openSinks(c *core) error {
 	var errs []error
-	var files []*rotatingFile
+	var files []*logfile.File
 	for _, sp := range b.order {
 		s := sp.sink
 		s.layers = sp.layers
@@ -215,9 +217,9 @@ func (b *builder) openSinks(c *core) error {
 // newOutput builds the output of a destination (or of a Fallback): its
 // formatter and writer, or its handler. It opens the file of a file
 // destination, and returns it.
-func (b *builder) newOutput(c *core, sp *spec) (output, *rotatingFile, error) {
+func (b *builder) newOutput(c *core, sp *spec) (output, *logfile.File, error) {
 	var w io.Writer
-	var file *rotatingFile
+	var file *logfile.File
 	switch sp.kind {
 	case "null":
 		return discardOutput{}, nil, nil

@@ -504,33 +504,3 @@ func TestNegativeMaxSizeTurnsSizeRotationOff(t *testing.T) {
 	require.NoError(t, err)
 	assert.Greater(t, info.Size(), int64(1500<<10))
 }
-
-// TestRotationPredictionAtTheLimit writes exactly up to lumberjack's limit,
-// once with the file open and once with lumberjack's handle closed (after
-// a write that failed halfway it reopens the file): lumberjack rotates in
-// the second case only, and rotatingFile must know, or the backups of two
-// rotations in one millisecond take one name.
-func TestRotationPredictionAtTheLimit(t *testing.T) {
-	for _, shut := range []bool{false, true} {
-		t.Run(fmt.Sprint("shut=", shut), func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "app.log")
-			f, err := openFile(path, Rotation{MaxSizeMB: 1}, 0o600, 0o700)
-			require.NoError(t, err)
-			defer f.Close()
-			_, err = f.Write(make([]byte, 1000))
-			require.NoError(t, err)
-			if shut {
-				require.NoError(t, f.lj.Close())
-				f.shut = true
-			}
-			_, err = f.Write(make([]byte, f.max-1000)) // to the limit exactly
-			require.NoError(t, err)
-			info, err := os.Stat(path)
-			require.NoError(t, err)
-			assert.Equal(t, info.Size(), f.size, "the predicted size is the file's")
-			backups := len(filesIn(t, dir)) - 1
-			assert.Equal(t, shut, backups == 1, "lumberjack rotates at the limit only when it opens the file")
-		})
-	}
-}

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+
+	"github.com/hydralog/hydra/internal/logfile"
 )
 
 // sink is one destination as the routing table sees it. Destinations that
@@ -26,9 +28,9 @@ type sink struct {
 	q         *queue        // nil: Sync, written on the caller's goroutine under mu
 	ctx       bool          // entries carry the caller's context (handler destinations)
 	inner     slog.Handler  // handler destinations: asked Enabled before a record is queued
-	file      *rotatingFile // file destinations: for Rotate
+	file      *logfile.File // file destinations: for Rotate
 	// fallbackFile is the file of a file Fallback, for Rotate.
-	fallbackFile *rotatingFile
+	fallbackFile *logfile.File
 	// streamQueue is true for an asynchronous text or JSON destination:
 	// Handle queues straight to q, with no context to carry.
 	streamQueue bool
@@ -162,28 +164,28 @@ func (s *sink) closeOutput() {
 // rotate rotates the sink's files, its Fallback's included, unless it is
 // closed.
 func (s *sink) rotate() error {
-	return s.eachFile("rotate", (*rotatingFile).Rotate)
+	return s.eachFile("rotate", (*logfile.File).Rotate)
 }
 
 // reopen reopens the sink's files at their paths, its Fallback's
 // included, unless it is closed.
 func (s *sink) reopen() error {
-	return s.eachFile("reopen", (*rotatingFile).Reopen)
+	return s.eachFile("reopen", (*logfile.File).Reopen)
 }
 
-func (s *sink) eachFile(op string, do func(*rotatingFile) error) error {
+func (s *sink) eachFile(op string, do func(*logfile.File) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return ErrClosed
 	}
 	var errs []error
-	for _, f := range []*rotatingFile{s.file, s.fallbackFile} {
+	for _, f := range []*logfile.File{s.file, s.fallbackFile} {
 		if f == nil {
 			continue
 		}
 		if err := do(f); err != nil {
-			errs = append(errs, fmt.Errorf("hydra: %s: %s %s: %w", s.label, op, f.path, err))
+			errs = append(errs, fmt.Errorf("hydra: %s: %s %s: %w", s.label, op, f.Path(), err))
 		}
 	}
 	return errors.Join(errs...)
