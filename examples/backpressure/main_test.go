@@ -37,8 +37,43 @@ func TestDemoUnderPressureShowsDrops(t *testing.T) {
 	assert.Contains(t, string(data), `msg="hydra: dropped records" dropped=`)
 }
 
-func TestDemoRejectsBadFlags(t *testing.T) {
-	var out bytes.Buffer
-	assert.ErrorContains(t, run([]string{"-policy", "sometimes"}, &out), `unknown policy "sometimes"`)
-	assert.Error(t, run([]string{"-goroutines", "0"}, &out))
+func TestFlags(t *testing.T) {
+	dir := t.TempDir()
+	notADir := filepath.Join(dir, "file")
+	require.NoError(t, os.WriteFile(notADir, nil, 0o600))
+	for _, tc := range []struct {
+		args   []string
+		status int
+		stderr string // a part of it
+	}{
+		{[]string{"-nope"}, 2, "flag provided but not defined: -nope"},
+		{[]string{"-policy", "sometimes"}, 2, `unknown policy "sometimes"`},
+		{[]string{"-goroutines", "0"}, 2, "-goroutines 0 must be at least 1"},
+		{[]string{"-goroutines", "many"}, 2, `invalid value "many" for flag -goroutines`},
+		{[]string{"-records", "-1"}, 2, "-records -1 must be at least 0"},
+		{[]string{"-queue", "0"}, 2, "-queue 0 must be between 1 and"},
+		{[]string{"-delay", "-1ms"}, 2, "-delay -1ms must not be negative"},
+		{[]string{"-delay", "1"}, 2, `invalid value "1" for flag -delay`},
+		{[]string{"all"}, 2, `unexpected argument "all"`},
+		{[]string{"-file", filepath.Join(notADir, "burst.log")}, 1, "not a directory"},
+	} {
+		var stdout, stderr bytes.Buffer
+		status := cli(tc.args, &stdout, &stderr)
+		assert.Equal(t, tc.status, status, "%v: %s", tc.args, stderr.String())
+		assert.Contains(t, stderr.String(), tc.stderr, "%v", tc.args)
+		if tc.status == 2 {
+			assert.Contains(t, stderr.String(), "Run with -h for the flags.", "%v", tc.args)
+		}
+		assert.Empty(t, stdout.String(), "%v", tc.args)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		var stdout, stderr bytes.Buffer
+		assert.Equal(t, 0, cli([]string{arg}, &stdout, &stderr), arg)
+		assert.Empty(t, stderr.String())
+		assert.Contains(t, stdout.String(), "Usage: go run ./examples/backpressure [flags]")
+		assert.Contains(t, stdout.String(), "-policy value")
+	}
 }
