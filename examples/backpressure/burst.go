@@ -19,7 +19,10 @@ import (
 // is a file. It prints the guide's lines, then what happened to the
 // records.
 func runBurst(o options, out io.Writer) error {
-	records := o.records
+	records := 0 // -records 0 logs nothing, whatever the scale
+	if o.records > 0 {
+		records = scaled(o.records, o.scale)
+	}
 	if err := removeLog(o.path); err != nil {
 		return err
 	}
@@ -82,4 +85,9 @@ func printBurstStats(out io.Writer, st hydra.Stats, goroutines, records int, del
 		fmt.Fprintf(out, " (destination slowed to %v per write)", delay)
 	}
 	fmt.Fprintln(out)
+}
+
+// scaled multiplies a count by -scale, keeping at least 1.
+func scaled(n int, scale float64) int {
+	return max(1, int(float64(n)*scale+0.5))
 }

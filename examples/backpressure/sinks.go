@@ -1,13 +1,15 @@
-// This file holds the demo's sinks: a slow writer in front of a log file,
-// and the helpers that create the files.
+// This file holds the demo's sinks: slow and failing writers in front of
+// log files, and the helpers that create the files and read them back.
 
 package main
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sync/atomic"
 	"time"
 )
@@ -42,4 +44,24 @@ func removeLog(path string) error {
 		return err
 	}
 	return nil
+}
+
+// grep returns the lines of the file that match re, at most limit of
+// them (all for a negative limit).
+func grep(path string, re *regexp.Regexp, limit int) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() && limit != 0 {
+		if re.MatchString(sc.Text()) {
+			lines = append(lines, sc.Text())
+			limit--
+		}
+	}
+	return lines, sc.Err()
 }
