@@ -19,7 +19,9 @@
 // with the hydra feature made for it, and prints one row per scenario:
 // what was logged and what became of it, the caller's time per record,
 // the time until everything is on disk, and the change in memory.
-// -scenario all runs them all.
+// -scenario all runs them all; -scenario strategies runs one load under
+// each of the guide's handling strategies, side by side, and -chart draws
+// that table as an SVG bar chart.
 package main
 
 import (
@@ -74,6 +76,7 @@ type options struct {
 	scenario string
 	scale    float64
 	dir      string
+	chart    string
 	markdown bool
 
 	// The burst's own flags.
@@ -98,6 +101,7 @@ func parse(args []string, out io.Writer) (options, error) {
 	fs.StringVar(&o.scenario, "scenario", "burst", "the scenario to run: one of those listed above")
 	fs.Float64Var(&o.scale, "scale", 1, "multiplies the number of records of every scenario, e.g. 0.1 (below 1, the controlled test's pauses shrink too)")
 	fs.StringVar(&o.dir, "dir", filepath.Join("logs", "backpressure"), "the directory the scenarios write to; their files are replaced on every run")
+	fs.StringVar(&o.chart, "chart", "", "with -scenario strategies: also draw the table as an SVG bar chart into this file")
 	fs.BoolVar(&o.markdown, "markdown", false, "print the table as markdown (every scenario but the burst, which prints its own)")
 	fs.IntVar(&o.goroutines, "goroutines", 5, "burst: goroutines logging at once")
 	fs.IntVar(&o.records, "records", 100, "burst: records each goroutine logs, with no pause")
@@ -132,6 +136,9 @@ func parse(args []string, out io.Writer) (options, error) {
 	if o.markdown && o.scenario == "burst" {
 		return o, usagef("-markdown prints the tables of the other scenarios; the burst prints its own")
 	}
+	if o.chart != "" && o.scenario != "strategies" {
+		return o, usagef("-chart draws the strategies table: use it with -scenario strategies")
+	}
 	switch {
 	case !(o.scale > 0 && o.scale <= maxScale):
 		return o, usagef("-scale %v must be above 0 and at most %d", o.scale, maxScale)
@@ -162,9 +169,11 @@ func usage(out io.Writer, fs *flag.FlagSet) {
 		fmt.Fprintf(out, "  %-11s %s\n", s.name, s.about)
 	}
 	fmt.Fprintf(out, "  %-11s %s\n", "all", "every scenario above, one row each")
+	fmt.Fprintf(out, "  %-11s %s\n", "strategies", "one load against a slow sink under each handling strategy, side by side")
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "For instance:")
 	fmt.Fprintln(out, "  go run ./examples/backpressure -scenario all")
+	fmt.Fprintln(out, "  go run ./examples/backpressure -scenario strategies -chart strategies.svg")
 	fmt.Fprintln(out, "  go run ./examples/backpressure -goroutines 16 -records 10000 -queue 64 -policy drop-newest -delay 1ms")
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "Flags:")
@@ -184,6 +193,8 @@ func run(args []string, out io.Writer) error {
 		return runBurst(o, out)
 	case "all":
 		return runAll(o, out)
+	case "strategies":
+		return runStrategies(o, out)
 	default:
 		return runScenario(o, out)
 	}

@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -140,6 +143,60 @@ func TestOneScenarioPrintsOneRow(t *testing.T) {
 	assert.Regexp(t, `the sink took 1 ms per write: \d+ writes? carried the 50 records`, out.String())
 }
 
+func TestEveryStrategyAccountsForEveryRecord(t *testing.T) {
+	dir := t.TempDir()
+	chart := filepath.Join(dir, "s.svg")
+	var out bytes.Buffer
+	require.NoError(t, run([]string{"-scenario", "strategies", "-scale", testScale, "-dir", dir, "-chart", chart}, &out))
+	t.Logf("-scenario strategies -scale %s:\n%s", testScale, out.String())
+
+	var names []string
+	for _, s := range strategies {
+		names = append(names, s.name)
+	}
+	rows := tableRows(t, out.String(), names)
+	logged := uint64(strategyGoroutines * scaled(strategyRecords, 0.05))
+	for name, c := range rows {
+		written, dropped, failed, throttled, sampled := c[1], c[2], c[3], c[4], c[5]
+		assert.Equal(t, logged, c[0], name)
+		assert.Equal(t, c[0], written+dropped+failed+throttled+sampled,
+			"%s: logged = written + dropped + failed + throttled + sampled", name)
+	}
+	for _, name := range []string{"block", "never-drop"} {
+		assert.Zero(t, rows[name][6], "%s loses no ERROR record", name)
+	}
+	assert.Equal(t, counts{logged, logged}, rows["block"], "block loses nothing")
+	assert.Zero(t, rows["throttle"][2]+rows["sampling"][2], "shaping drops nothing at the queue")
+
+	data, err := os.ReadFile(chart)
+	require.NoError(t, err)
+	assert.NoError(t, wellFormed(data))
+	for _, name := range names {
+		assert.Contains(t, string(data), ">"+name+"</text>")
+	}
+}
+
+// wellFormed parses an XML document to its end.
+func wellFormed(data []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	for {
+		_, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func TestChartEscapesText(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, writeChart(&b, []row{{name: `a<b & "c"`, logged: 10, written: 5, dropped: 5, p99: time.Microsecond}}))
+	assert.NoError(t, wellFormed(b.Bytes()))
+	assert.Contains(t, b.String(), "a&lt;b &amp; &#34;c&#34;")
+}
+
 func TestMarkdownTables(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run([]string{"-scenario", "rapid", "-scale", testScale, "-dir", t.TempDir(), "-markdown"}, &out))
@@ -157,7 +214,7 @@ func TestFlags(t *testing.T) {
 		stderr string // a part of it
 	}{
 		{[]string{"-nope"}, 2, "flag provided but not defined: -nope"},
-		{[]string{"-scenario", "nope"}, 2, `unknown scenario "nope"; the scenarios are burst, rapid, controlled, memory, events, debug-loop, network, batch, drops, monitor, all`},
+		{[]string{"-scenario", "nope"}, 2, `unknown scenario "nope"; the scenarios are burst, rapid, controlled, memory, events, debug-loop, network, batch, drops, monitor, all, strategies`},
 		{[]string{"-policy", "sometimes"}, 2, `unknown policy "sometimes"`},
 		{[]string{"-goroutines", "0"}, 2, "-goroutines 0 must be at least 1"},
 		{[]string{"-goroutines", "many"}, 2, `invalid value "many" for flag -goroutines`},
@@ -168,9 +225,11 @@ func TestFlags(t *testing.T) {
 		{[]string{"-scale", "0"}, 2, "-scale 0 must be above 0"},
 		{[]string{"-scale", "100"}, 2, "-scale 100 must be above 0 and at most 10"},
 		{[]string{"-scenario", "rapid", "-policy", "drop-newest"}, 2, `-policy shapes the burst scenario only, not "rapid"`},
+		{[]string{"-chart", "x.svg"}, 2, "-chart draws the strategies table: use it with -scenario strategies"},
 		{[]string{"-markdown"}, 2, "-markdown prints the tables of the other scenarios"},
 		{[]string{"all"}, 2, `unexpected argument "all": name a scenario with -scenario`},
 		{[]string{"-file", filepath.Join(notADir, "burst.log")}, 1, "not a directory"},
+		{[]string{"-scenario", "strategies", "-chart", filepath.Join(notADir, "s.svg")}, 1, "not a directory"},
 	} {
 		var stdout, stderr bytes.Buffer
 		status := cli(tc.args, &stdout, &stderr)

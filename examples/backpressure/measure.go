@@ -40,6 +40,9 @@ type trial struct {
 	calls int
 	// body logs one goroutine's records, g counting from 0.
 	body func(c *caller, g int)
+	// failing is set when writes are meant to fail (a broken network):
+	// the errors Close returns are then kept in the row, not fatal.
+	failing bool
 	// files are closed after the Handler: the files behind "writer"
 	// destinations.
 	files []*os.File
@@ -56,6 +59,7 @@ type caller struct {
 	times  []time.Duration
 	logged uint64
 	below  uint64
+	errors uint64 // records at ERROR or above
 }
 
 // log logs one record and times the call alone: building the message and
@@ -63,6 +67,9 @@ type caller struct {
 // whose message is ready.
 func (c *caller) log(l *slog.Logger, level slog.Level, msg string, args ...any) {
 	c.logged++
+	if level >= slog.LevelError {
+		c.errors++
+	}
 	if level < c.min {
 		c.below++
 	}
@@ -80,8 +87,13 @@ type row struct {
 	// The records: logged by the callers, and what became of them.
 	// logged = written + dropped + failed + throttled + sampled + below.
 	logged, written, dropped, failed, throttled, sampled, below uint64
-	// p50 and p99 are the caller's time per log call.
-	p50, p99 time.Duration
+	// errors counts the records logged at ERROR or above, errorsLost
+	// those of them not found in the output.
+	errors, errorsLost uint64
+	// p50, p99 and max are the caller's time per log call; inCalls is the
+	// time a goroutine spent inside log calls, on average over the
+	// goroutines.
+	p50, p99, max, inCalls time.Duration
 	// wall runs from the first record to Close's return: everything is on
 	// disk (or counted as lost) at its end.
 	wall time.Duration
@@ -89,17 +101,21 @@ type row struct {
 	// the Handler was made to after it was closed (the Handler is still
 	// referenced then, so its queues count); rss the change of the
 	// process's resident set, when known.
-	heap  int64
-	rss   int64
-	rssOK bool
-	stats hydra.Stats
+	heap   int64
+	rss    int64
+	rssOK  bool
+	closed error // what Close returned, for a trial whose writes fail
+	stats  hydra.Stats
 	// onDrop is what Config.OnDrop heard: calls and records.
 	onDropCalls, onDropRecords uint64
 	notes                      []string
 }
 
+// lost is the number of records that did not reach an output.
+func (r row) lost() uint64 { return r.dropped + r.failed + r.throttled + r.sampled }
+
 // measure runs the trial and returns its row. A trial that fails to start
-// or to close returns an error.
+// or to close (unless meant to fail) returns an error.
 func (t trial) measure() (row, error) {
 	callers := make([]caller, t.goroutines)
 	for g := range callers {
@@ -134,20 +150,29 @@ func (t trial) measure() (row, error) {
 	if err := t.closeFiles(); err != nil {
 		return row{}, err
 	}
-	if closeErr != nil {
+	if closeErr != nil && !t.failing {
 		return row{}, closeErr
 	}
 
-	r := row{name: t.name, wall: wall, stats: st,
+	r := row{name: t.name, wall: wall, stats: st, closed: closeErr,
 		onDropCalls: onDropCalls.Load(), onDropRecords: onDropRecords.Load()}
 	var times []time.Duration
+	var total time.Duration
 	for _, c := range callers {
 		r.logged += c.logged
 		r.below += c.below
+		r.errors += c.errors
 		times = append(times, c.times...)
+		for _, d := range c.times {
+			total += d
+		}
 	}
+	r.inCalls = total / time.Duration(len(callers))
 	slices.Sort(times)
 	r.p50, r.p99 = percentile(times, 0.50), percentile(times, 0.99)
+	if len(times) > 0 {
+		r.max = times[len(times)-1]
+	}
 	for _, d := range st.Destinations {
 		if t.ours(d.Layers) {
 			r.written += d.Written

@@ -47,7 +47,7 @@ func scenarioNames() []string {
 	for _, s := range scenarios {
 		names = append(names, s.name)
 	}
-	return append(names, "all")
+	return append(names, "all", "strategies")
 }
 
 // runScenario runs the scenario o names and prints its row and notes.

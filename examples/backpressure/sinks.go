@@ -28,6 +28,25 @@ func (s *slowWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
+// errNetworkDown is what a flakyWriter returns once its network is down.
+var errNetworkDown = errors.New("network sink: connection reset")
+
+// flakyWriter is a slow network sink that goes down for good after its
+// first up writes: every later write takes as long, then fails.
+type flakyWriter struct {
+	slowWriter
+	up uint64
+}
+
+func (f *flakyWriter) Write(p []byte) (int, error) {
+	n := f.writes.Add(1)
+	time.Sleep(f.delay)
+	if n > f.up {
+		return 0, errNetworkDown
+	}
+	return f.w.Write(p)
+}
+
 // createLog creates (or empties) a log file for a "writer" destination,
 // with the directories on its way.
 func createLog(path string) (*os.File, error) {
