@@ -1,5 +1,6 @@
-// This file owns the settings of one destination, and the output New builds
-// from them: its formatter and writer, or its handler.
+// This file owns one destination's settings: the types of destination and
+// the rules of each, the checks of a Destination's fields, and the spec
+// they make, with what it writes to.
 
 package hydra
 
@@ -8,20 +9,134 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
-
-	"github.com/hydralog/hydra/internal/logfile"
 )
 
-// label names a destination in messages: "file \"app.log\"", "stdout".
-func (sp *spec) label() string {
-	if sp.kind == "file" && sp.path != "" {
-		return fmt.Sprintf("file %q", sp.path)
+// destType is a Destination.Type, parsed.
+type destType uint8
+
+const (
+	typeFile destType = iota + 1
+	typeStdout
+	typeStderr
+	typeWriter
+	typeHandler
+	typeNull
+)
+
+// typeRules says what each type of destination is made of. The fields that
+// belong to one type only are in typeFields.
+var typeRules = [...]struct {
+	name    string // as Type names it, and as its sinks are named
+	stream  bool   // formats records (Format applies) and writes them to an io.Writer
+	queue   bool   // may have a queue (Async applies); a null destination never waits
+	breaker bool   // may fail, so a Breaker applies
+}{
+	typeFile:    {"file", true, true, true},
+	typeStdout:  {"stdout", true, true, true},
+	typeStderr:  {"stderr", true, true, true},
+	typeWriter:  {"writer", true, true, true},
+	typeHandler: {"handler", false, true, true},
+	typeNull:    {"null", false, false, false},
+}
+
+func (t destType) String() string { return typeRules[t].name }
+
+// typeFields are the fields that belong to one type: required by it when
+// required is set, an error with any other type.
+var typeFields = [...]struct {
+	name     string
+	of       destType
+	required bool
+	set      func(*Destination) bool
+}{
+	{"Path", typeFile, true, func(d *Destination) bool { return d.Path != "" }},
+	{"Writer", typeWriter, true, func(d *Destination) bool { return d.Writer != nil }},
+	{"Handler", typeHandler, true, func(d *Destination) bool { return d.Handler != nil }},
+	{"Rotation, FileMode or DirMode", typeFile, false, func(d *Destination) bool {
+		return d.Rotation != Rotation{} || d.FileMode != 0 || d.DirMode != 0
+	}},
+}
+
+// parseType parses a Destination.Type, in any case; "console" is stdout.
+func parseType(s string) (destType, error) {
+	name := strings.ToLower(s)
+	if name == "console" {
+		return typeStdout, nil
 	}
-	return sp.kind
+	for t := typeFile; t <= typeNull; t++ {
+		if typeRules[t].name == name {
+			return t, nil
+		}
+	}
+	if s == "" {
+		return 0, errors.New("Type is required (file, stdout, stderr, writer, handler or null)")
+	}
+	return 0, fmt.Errorf("unknown Type %q (want file, stdout, console, stderr, writer, handler or null)", s)
+}
+
+// label names a destination in messages: "file \"app.log\"", "stdout".
+func (sp *spec) label() string { return destLabel(sp.typ, sp.path) }
+
+func destLabel(t destType, path string) string {
+	if t == typeFile && path != "" {
+		return fmt.Sprintf("file %q", path)
+	}
+	return t.String()
+}
+
+// checkDestination returns what is wrong with the fields of d, a
+// destination of type t, that make its output.
+func checkDestination(t destType, d *Destination) []error {
+	var errs []error
+	for _, f := range typeFields {
+		switch set := f.set(d); {
+		case f.of == t && f.required && !set:
+			errs = append(errs, fmt.Errorf("%s is required", f.name))
+		case f.of != t && set:
+			errs = append(errs, fmt.Errorf("%s is only for %s destinations", f.name, f.of))
+		}
+	}
+	if r := d.Rotation; r.MaxBackups < 0 || r.MaxAgeDays < 0 {
+		errs = append(errs, fmt.Errorf("Rotation has a negative value: %+v", r))
+	}
+	if d.FileMode&^os.ModePerm != 0 || d.DirMode&^os.ModePerm != 0 {
+		errs = append(errs, fmt.Errorf("FileMode and DirMode take permission bits only, got %v and %v", d.FileMode, d.DirMode))
+	}
+	if _, err := parseFormat(d.Format); err != nil {
+		errs = append(errs, err)
+	}
+	if d.Format != "" && !typeRules[t].stream {
+		errs = append(errs, fmt.Errorf("Format does not apply to %s destinations", t))
+	}
+	if d.Async != nil {
+		switch {
+		case !typeRules[t].queue:
+			errs = append(errs, fmt.Errorf("Async does not apply to %s destinations: they have no queue", t))
+		case d.Sync:
+			errs = append(errs, errors.New("Async and Sync are both set"))
+		default:
+			if err := checkAsync(*d.Async); err != nil {
+				errs = append(errs, fmt.Errorf("Async: %w", err))
+			}
+		}
+	}
+	return errs
+}
+
+// parseFormat reports whether a Format, in any case, is JSON.
+func parseFormat(s string) (json bool, err error) {
+	switch strings.ToLower(s) {
+	case "", "text":
+		return false, nil
+	case "json":
+		return true, nil
+	}
+	return false, fmt.Errorf("unknown Format %q (want text or json)", s)
 }
 
 // settings validates the fields of d that make its output, and returns
@@ -29,121 +144,73 @@ func (sp *spec) label() string {
 // for a target that cannot be compared). It returns a nil spec after
 // reporting a problem.
 func (b *builder) settings(where string, d Destination) (*spec, any) {
-	kind := strings.ToLower(d.Type)
-	if kind == "console" {
-		kind = "stdout"
-	}
-	nerrs := len(b.errs)
-	fail := func(format string, args ...any) {
-		b.errorf("%s (%s): "+format, append([]any{where, (&spec{kind: kind, path: d.Path}).label()}, args...)...)
-	}
-	switch kind {
-	case "file":
-		if d.Path == "" {
-			fail("Path is required")
-		}
-	case "writer":
-		if d.Writer == nil {
-			fail("Writer is required")
-		}
-	case "handler":
-		if d.Handler == nil {
-			fail("Handler is required")
-		}
-	case "stdout", "stderr", "null":
-	case "":
-		b.errorf("%s: Type is required (file, stdout, stderr, writer, handler or null)", where)
-		return nil, nil
-	default:
-		b.errorf("%s: unknown Type %q (want file, stdout, console, stderr, writer, handler or null)", where, d.Type)
+	t, err := parseType(d.Type)
+	if err != nil {
+		b.errorf("%s: %v", where, err)
 		return nil, nil
 	}
-	if d.Path != "" && kind != "file" {
-		fail("Path is only for file destinations")
+	errs := checkDestination(t, &d)
+	var real string
+	if t == typeFile && len(errs) == 0 {
+		if real, err = realPath(d.Path); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if d.Writer != nil && kind != "writer" {
-		fail("Writer is only for writer destinations")
+	if len(errs) > 0 {
+		for _, err := range errs {
+			b.errorf("%s (%s): %v", where, destLabel(t, d.Path), err)
+		}
+		return nil, nil
 	}
-	if d.Handler != nil && kind != "handler" {
-		fail("Handler is only for handler destinations")
-	}
-	if kind != "file" && (d.Rotation != Rotation{} || d.FileMode != 0 || d.DirMode != 0) {
-		fail("Rotation, FileMode and DirMode are only for file destinations")
-	}
-	if r := d.Rotation; r.MaxBackups < 0 || r.MaxAgeDays < 0 {
-		fail("Rotation has a negative value: %+v", r)
-	}
-	if d.FileMode&^os.ModePerm != 0 || d.DirMode&^os.ModePerm != 0 {
-		fail("FileMode and DirMode take permission bits only, got %v and %v", d.FileMode, d.DirMode)
-	}
+	json, _ := parseFormat(d.Format)
 	sp := &spec{
-		kind:     kind,
+		typ:      t,
 		where:    where,
-		name:     kind,
+		name:     t.String(),
+		json:     json,
 		rotation: d.Rotation,
 		fileMode: cmp.Or(d.FileMode, 0o600),
 		dirMode:  cmp.Or(d.DirMode, 0o700),
 		async:    b.cfg.Async,
-		sync:     d.Sync || kind == "null",
+		sync:     d.Sync || !typeRules[t].queue,
 		writer:   d.Writer,
 		handler:  d.Handler,
 	}
-	switch strings.ToLower(d.Format) {
-	case "", "text":
-	case "json":
-		sp.json = true
-	default:
-		fail("unknown Format %q (want text or json)", d.Format)
-	}
-	if d.Format != "" && (kind == "handler" || kind == "null") {
-		fail("Format does not apply to %s destinations", kind)
-	}
 	if d.Async != nil {
-		switch {
-		case kind == "null":
-			fail("Async does not apply to null destinations: they have no queue")
-		case d.Sync:
-			fail("Async and Sync are both set")
-		default:
-			if err := checkAsync(*d.Async); err != nil {
-				fail("Async: %v", err)
-			}
-		}
 		sp.async = *d.Async
 	}
-	if len(b.errs) > nerrs {
-		return nil, nil
-	}
-	var key any
-	switch kind {
-	case "file":
-		real, err := realPath(d.Path)
-		if err != nil {
-			fail("%v", err)
-			return nil, nil
-		}
+	if t == typeFile {
 		sp.path, sp.real = d.Path, real
 		sp.name = "file:" + filepath.Clean(d.Path)
-		key = "file:" + real
-	case "stdout", "stderr", "null":
-		key = kind
-	case "writer":
+	}
+	return sp, targetKey(t, &d, real)
+}
+
+// targetKey returns what a destination writes to, as a map key: equal keys
+// are one target. It is nil for a Writer or Handler that cannot be
+// compared, which is a target of its own.
+func targetKey(t destType, d *Destination, real string) any {
+	switch t {
+	case typeFile:
+		return "file:" + real
+	case typeWriter:
 		switch d.Writer {
 		case os.Stdout:
-			key = "stdout"
+			return typeStdout.String()
 		case os.Stderr:
-			key = "stderr"
-		default:
-			if reflect.TypeOf(d.Writer).Comparable() {
-				key = d.Writer
-			}
+			return typeStderr.String()
 		}
-	case "handler":
+		if reflect.TypeOf(d.Writer).Comparable() {
+			return d.Writer
+		}
+		return nil
+	case typeHandler:
 		if reflect.TypeOf(d.Handler).Comparable() {
-			key = d.Handler
+			return d.Handler
 		}
+		return nil
 	}
-	return sp, key
+	return t.String()
 }
 
 // realPath returns the absolute path of a file with every symbolic link
@@ -167,86 +234,25 @@ func realPath(path string) (string, error) {
 	}
 }
 
-// openSinks builds the output and queue of every sink, opening files.
-// Should a file fail, the files already opened are closed again.
-func (b *builder) openSinks(c *core) error {
-	var errs []error
-	var files []*logfile.File
-	for _, sp := range b.order {
-		s := sp.sink
-		s.layers = sp.layers
-		out, file, err := b.newOutput(c, sp)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		s.out, s.file = out, file
-		files = append(files, file)
-		if sp.kind == "handler" {
-			s.inner, s.ctx = sp.handler, true
-		}
-		if sp.breaker != nil {
-			var fallback output
-			if sp.fallback != nil {
-				if fallback, s.fallbackFile, err = b.newOutput(c, sp.fallback); err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				files = append(files, s.fallbackFile)
-				s.ctx = s.ctx || sp.fallback.kind == "handler"
-			}
-			s.out = newBreakerOutput(*sp.breaker, out, fallback)
-		}
-		if !sp.sync {
-			s.q = newQueue(sp.async)
-			s.streamQueue = !s.ctx && sp.kind != "null"
-		}
-		c.sinks = append(c.sinks, s)
-	}
-	if len(errs) > 0 {
-		for _, f := range files {
-			if f != nil {
-				f.Close()
-			}
-		}
-		return errors.Join(errs...)
-	}
-	return nil
-}
-
-// newOutput builds the output of a destination (or of a Fallback): its
-// formatter and writer, or its handler. It opens the file of a file
-// destination, and returns it.
-func (b *builder) newOutput(c *core, sp *spec) (output, *logfile.File, error) {
-	var w io.Writer
-	var file *logfile.File
-	switch sp.kind {
-	case "null":
-		return discardOutput{}, nil, nil
-	case "handler":
-		c.nScoped++
-		return &handlerOutput{h: sp.handler, redact: b.redact, idx: c.nScoped - 1}, nil, nil
-	case "file":
-		f, err := openFile(sp.path, sp.rotation, sp.fileMode, sp.dirMode)
-		if err != nil {
-			return nil, nil, fmt.Errorf("hydra: %s (file %q): %w", sp.where, sp.path, err)
-		}
-		file, w = f, f
-	case "stdout":
-		w = os.Stdout
-	case "stderr":
-		w = os.Stderr
-	case "writer":
-		w = sp.writer
-	}
-	if sp.target != nil && sp.target.shared() {
-		w = &lockedWriter{mu: &sp.target.mu, w: w}
-	}
-	limit := batchBytes
-	var closer io.Closer // nil unless hydra opened the file
-	if file != nil {
-		limit, closer = int(min(int64(limit), sp.rotation.maxBytes())), file
-	}
-	c.nScoped++
-	return newStreamOutput(w, closer, newEncoder(sp.json, &b.cfg, b.redact, c.nScoped-1), limit), file, nil
+// spec is a destination's settings after defaults, keyed by what it writes
+// to. Destinations with the same key share one spec and so one sink.
+type spec struct {
+	typ      destType
+	name     string // the sink's name in Stats
+	where    string // where it was first declared, for messages
+	path     string
+	real     string // file: the absolute path, symbolic links resolved
+	json     bool
+	rotation Rotation
+	fileMode os.FileMode
+	dirMode  os.FileMode
+	async    AsyncOptions
+	sync     bool
+	writer   io.Writer
+	handler  slog.Handler
+	layers   []string
+	target   *target // nil for targets that cannot be compared
+	sink     *sink
+	breaker  *Breaker
+	fallback *spec // the Fallback's settings; it has no sink of its own
 }

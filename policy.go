@@ -5,6 +5,7 @@ package hydra
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -250,4 +251,22 @@ func (q *queue) waitForRoom(e *entry, pinned bool, timeout time.Duration) error 
 			return nil
 		}
 	}
+}
+
+// checkAsync reports what is wrong with o.
+func checkAsync(o AsyncOptions) error {
+	var errs []error
+	if o.QueueSize < 0 || o.QueueSize > MaxQueueSize {
+		errs = append(errs, fmt.Errorf("QueueSize %d is not between 0 and %d", o.QueueSize, MaxQueueSize))
+	}
+	if !o.Overflow.valid() {
+		errs = append(errs, fmt.Errorf("Overflow %v is not a Policy", o.Overflow))
+	}
+	if o.BlockTimeout < 0 {
+		errs = append(errs, fmt.Errorf("BlockTimeout %v is negative", o.BlockTimeout))
+	}
+	if o.BlockTimeout > 0 && o.Overflow != Block {
+		errs = append(errs, fmt.Errorf("BlockTimeout is set but Overflow is %v, not block", o.Overflow))
+	}
+	return errors.Join(errs...)
 }

@@ -21,7 +21,6 @@ import (
 type sink struct {
 	name      string   // unique and stable: see nameSinks
 	label     string   // the name and the layers, for errors
-	kind      string   // the Destination.Type, "console" folded into "stdout"
 	layers    []string // the layers that route to it, sorted
 	layerRefs []*layer // the same layers, for their skip counts
 	out       output

@@ -1,6 +1,7 @@
-// This file owns New's reading of a Config: defaults, validation that
-// reports every problem at once, the sharing of destinations, and the
-// building of the routing table and its sinks.
+// This file owns the building of a core from a Config: defaults, the
+// layers and their routes, validation that reports every problem at once,
+// the sharing of destinations, and their names. destination.go checks one
+// destination; open.go opens the sinks.
 
 package hydra
 
@@ -8,7 +9,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"os"
@@ -18,29 +18,6 @@ import (
 	"strings"
 	"sync"
 )
-
-// spec is a destination's settings after defaults, keyed by what it writes
-// to. Destinations with the same key share one spec and so one sink.
-type spec struct {
-	kind     string
-	name     string // the sink's name in Stats
-	where    string // where it was first declared, for messages
-	path     string
-	real     string // file: the absolute path, symbolic links resolved
-	json     bool
-	rotation Rotation
-	fileMode os.FileMode
-	dirMode  os.FileMode
-	async    AsyncOptions
-	sync     bool
-	writer   io.Writer
-	handler  slog.Handler
-	layers   []string
-	target   *target // nil for targets that cannot be compared
-	sink     *sink
-	breaker  *Breaker
-	fallback *spec // the Fallback's settings; it has no sink of its own
-}
 
 // target is one place destinations write to: a file, a stream, a writer or
 // a handler. Destinations that agree on their settings share a spec; a
@@ -196,65 +173,82 @@ func (b *builder) destination(where string, d Destination) *spec {
 	if sp == nil {
 		return nil
 	}
-	fail := func(format string, args ...any) {
-		b.errorf("%s (%s): "+format, append([]any{where, sp.label()}, args...)...)
-	}
-	nerrs := len(b.errs)
-	switch {
-	case d.Fallback != nil && d.Breaker == nil:
-		fail("Fallback needs a Breaker: it takes the records while the breaker is open")
-	case d.Breaker != nil && sp.kind == "null":
-		fail("Breaker does not apply to null destinations: they never fail")
-	case d.Breaker != nil && (d.Breaker.Failures < 0 || d.Breaker.Cooldown < 0):
-		fail("Breaker has a negative value: %+v", *d.Breaker)
-	case d.Breaker != nil:
+	err := checkBreaker(sp.typ, &d)
+	if err == nil && d.Breaker != nil {
 		br := *d.Breaker
 		sp.breaker = &br
 		if d.Fallback != nil {
-			sp.fallback = b.fallback(where+".Fallback", *d.Fallback)
-		}
-	}
-	if len(b.errs) > nerrs {
-		return nil
-	}
-	if key != nil {
-		tg := b.targets[key]
-		if tg == nil {
-			tg = &target{}
-			b.targets[key] = tg
-		}
-		for _, old := range tg.specs {
-			if old.differs(sp) == "" {
-				return old
+			if sp.fallback = b.fallback(where+".Fallback", *d.Fallback); sp.fallback == nil {
+				return nil // reported
 			}
 		}
-		if len(tg.specs) > 0 && (sp.kind == "file" || sp.breaker != nil || tg.specs[0].breaker != nil) {
-			old := tg.specs[0]
-			fail("%s differs from %s, which writes to the same place", old.differs(sp), old.where)
-			return nil
-		}
-		tg.specs = append(tg.specs, sp)
-		sp.target = tg
 	}
-	sp.sink = &sink{name: sp.name, kind: sp.kind, onError: b.cfg.OnError, onDrop: b.cfg.OnDrop, layerKey: b.cfg.LayerKey}
+	if err == nil && key != nil {
+		var shared *spec
+		if shared, err = b.share(sp, key); shared != nil {
+			return shared
+		}
+	}
+	if err != nil {
+		b.errorf("%s (%s): %v", where, sp.label(), err)
+		return nil
+	}
+	sp.sink = &sink{name: sp.name, onError: b.cfg.OnError, onDrop: b.cfg.OnDrop, layerKey: b.cfg.LayerKey}
 	b.order = append(b.order, sp)
 	return sp
+}
+
+// checkBreaker reports what is wrong with d's Breaker and Fallback.
+func checkBreaker(t destType, d *Destination) error {
+	switch {
+	case d.Fallback != nil && d.Breaker == nil:
+		return errors.New("Fallback needs a Breaker: it takes the records while the breaker is open")
+	case d.Breaker != nil && !typeRules[t].breaker:
+		return fmt.Errorf("Breaker does not apply to %s destinations: they never fail", t)
+	case d.Breaker != nil && (d.Breaker.Failures < 0 || d.Breaker.Cooldown < 0):
+		return fmt.Errorf("Breaker has a negative value: %+v", *d.Breaker)
+	}
+	return nil
+}
+
+// share registers sp with the target named by key. It returns the spec of
+// an earlier destination sp can share (same target, same settings), or nil
+// when sp gets a sink of its own; an error when the two cannot coexist: a
+// file is one lumberjack, and a destination with a Breaker keeps its
+// target to itself.
+func (b *builder) share(sp *spec, key any) (*spec, error) {
+	tg := b.targets[key]
+	if tg == nil {
+		tg = &target{}
+		b.targets[key] = tg
+	}
+	for _, old := range tg.specs {
+		if old.differs(sp) == "" {
+			return old, nil
+		}
+	}
+	if len(tg.specs) > 0 && (sp.typ == typeFile || sp.breaker != nil || tg.specs[0].breaker != nil) {
+		old := tg.specs[0]
+		return nil, fmt.Errorf("%s differs from %s, which writes to the same place", old.differs(sp), old.where)
+	}
+	tg.specs = append(tg.specs, sp)
+	sp.target = tg
+	return nil, nil
 }
 
 // fallback validates the Fallback of a destination and returns its
 // settings. A Fallback has no queue, level, breaker or fallback of its
 // own, and no other destination or fallback may write to its file.
 func (b *builder) fallback(where string, d Destination) *spec {
-	nerrs := len(b.errs)
-	if d.Async != nil || d.Sync || d.Level != nil || d.Breaker != nil || d.Fallback != nil {
+	extra := d.Async != nil || d.Sync || d.Level != nil || d.Breaker != nil || d.Fallback != nil
+	if extra {
 		b.errorf("%s: a Fallback takes Type, Format and its target's fields only (not Async, Sync, Level, Breaker or Fallback)", where)
 	}
-	sp, key := b.settings(where, d)
-	if sp == nil || len(b.errs) > nerrs {
-		return nil
-	}
+	sp, key := b.settings(where, d) // reports its own problems too
 	switch {
-	case sp.kind == "file":
+	case sp == nil || extra:
+		return nil
+	case sp.typ == typeFile:
 		b.fallbackFiles = append(b.fallbackFiles, fallbackFile{key, sp})
 	case key != nil:
 		// A stream or writer that a destination (or another Fallback)
@@ -306,7 +300,7 @@ func (b *builder) checkHardLinks() {
 		}
 	}
 	for _, sp := range b.order {
-		if sp.kind == "file" {
+		if sp.typ == typeFile {
 			add(sp)
 		}
 	}
@@ -353,35 +347,4 @@ func sameLeveler(a, b slog.Leveler) bool {
 		return a == b
 	}
 	return reflect.TypeOf(a).Comparable() && a == b
-}
-
-// checkAsync reports what is wrong with o.
-func checkAsync(o AsyncOptions) error {
-	var errs []error
-	if o.QueueSize < 0 || o.QueueSize > MaxQueueSize {
-		errs = append(errs, fmt.Errorf("QueueSize %d is not between 0 and %d", o.QueueSize, MaxQueueSize))
-	}
-	if !o.Overflow.valid() {
-		errs = append(errs, fmt.Errorf("Overflow %v is not a Policy", o.Overflow))
-	}
-	if o.BlockTimeout < 0 {
-		errs = append(errs, fmt.Errorf("BlockTimeout %v is negative", o.BlockTimeout))
-	}
-	if o.BlockTimeout > 0 && o.Overflow != Block {
-		errs = append(errs, fmt.Errorf("BlockTimeout is set but Overflow is %v, not block", o.Overflow))
-	}
-	return errors.Join(errs...)
-}
-
-// lockedWriter serializes the writes of sinks that share a stream or
-// writer, so that each batch reaches it whole.
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (w *lockedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.w.Write(p)
 }
