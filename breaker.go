@@ -9,22 +9,6 @@ import (
 	"time"
 )
 
-// Breaker is a circuit breaker in front of a destination. After Failures
-// writes in a row have failed, it opens: the destination's records go to
-// its Fallback, or are dropped (counted, and announced by a DropNotice)
-// when it has none. After Cooldown it half-opens: the next batch is written
-// to the destination again, as a probe. If the probe succeeds the breaker
-// closes; if not, it opens for another Cooldown. A write is one batch of
-// a text or JSON destination, one record of a handler destination.
-type Breaker struct {
-	// Failures is how many writes in a row must fail to open the breaker.
-	// 0 means 5.
-	Failures int
-	// Cooldown is how long the breaker stays open before it probes the
-	// destination. 0 means 10 seconds.
-	Cooldown time.Duration
-}
-
 // Breaker states, as DestinationStats.Breaker names them.
 const (
 	breakerClosed int32 = iota

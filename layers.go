@@ -1,140 +1,14 @@
-// This file owns the configuration (Config, Layer, Destination) and the
-// routing table New builds from it: layers, their levels and routes, and
-// how records find their layer.
+// This file owns the routing table New builds from the Config: layers,
+// their levels and routes, and how a record finds its layer.
 
 package hydra
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"regexp"
 	"sync"
 	"sync/atomic"
-)
-
-// Config configures a [Handler]. The zero Config is ready to use: it logs
-// text at INFO to stderr through the DEFAULT layer.
-type Config struct {
-	// Layers maps each layer name to its level and destinations. Names are
-	// case-sensitive.
-	Layers map[string]Layer
-	// DefaultLayer names the layer for records that name no layer or an
-	// unknown one. "" means "DEFAULT". If Layers lacks it, a layer writing
-	// text to stderr at INFO is added under that name.
-	DefaultLayer string
-	// LayerKey is the attribute key that names a record's layer. "" means
-	// "layer".
-	LayerKey string
-	// Async holds the queue options of every asynchronous destination that
-	// sets no Destination.Async of its own.
-	Async AsyncOptions
-	// AddSource adds the source position of the log call to text and JSON
-	// output, as in [slog.HandlerOptions].
-	AddSource bool
-	// ReplaceAttr rewrites attributes in text and JSON output, as in
-	// [slog.HandlerOptions]. It runs on the consumer goroutines, so it must
-	// be safe for concurrent use.
-	ReplaceAttr func(groups []string, a slog.Attr) slog.Attr
-	// OnError is told about every failed write, error returned by a handler
-	// destination and panic recovered from one. It runs on the goroutine
-	// that wrote: a destination's consumer goroutine, or the caller for a
-	// Sync destination. The same errors are returned by the next Flush or
-	// Close. nil means they are only returned.
-	OnError func(error)
-	// Redact lists attribute keys, compared without regard to case, whose
-	// values are written as "[REDACTED]" (see [Redacted]) wherever they
-	// are: in records, in groups at any depth, and among the attributes
-	// bound by With; a redacted group key hides the whole group. It applies
-	// to every format and destination, and to the attributes handed to
-	// handler destinations, so the value never reaches a writer.
-	Redact []string
-	// RedactPatterns replace what they match in string values and in
-	// messages by "[REDACTED]", for secrets that come without a telling
-	// key (card numbers, bearer tokens). Each pattern runs over every
-	// string value on the consumer goroutines: keep them few and simple.
-	RedactPatterns []*regexp.Regexp
-	// Monitor logs a record of the Stats into a layer at an interval; nil:
-	// none.
-	Monitor *Monitor
-	// OnDrop is told, with each DropNotice, which destination dropped how
-	// many records since the previous one: at most about once a second
-	// per destination, on its consumer goroutine. For alerting on loss.
-	OnDrop func(destination string, dropped uint64)
-}
-
-// Layer is a named stream of records with its own level and destinations.
-type Layer struct {
-	// Level is the minimum level of the layer's records; lower ones are
-	// discarded before anything else is done. nil means slog.LevelInfo.
-	// A *slog.LevelVar stays live, and SetLevel sets it.
-	Level slog.Leveler
-	// Destinations receive every record of the layer that passes their
-	// own Level. A layer needs at least one (Type "null" discards).
-	Destinations []Destination
-	// RateLimit caps the layer's records per second; nil: no limit.
-	RateLimit *RateLimit
-	// Sampling keeps a sample of repeated records; nil: every record.
-	// Both apply on the caller's goroutine, before any queue, to records
-	// that pass the layer's level; records that a destination of the
-	// layer protects with NeverDrop are exempt.
-	Sampling *Sampling
-}
-
-// Destination is one place a layer's records go.
-type Destination struct {
-	// Type is "file", "stdout" (or "console"), "stderr", "writer",
-	// "handler" or "null".
-	Type string
-	// Path is the file to write; required for "file", unused otherwise.
-	// Destinations whose cleaned absolute paths are equal share one file
-	// and one queue, and must agree on every other setting.
-	Path string
-	// Format is "text" (the default) or "json": slog's TextHandler and
-	// JSONHandler output. Not used by "handler" and "null".
-	Format string
-	// Level is the destination's own minimum level, checked after the
-	// layer's. nil means the layer's level only.
-	Level slog.Leveler
-	// Rotation configures lumberjack for a "file" destination.
-	Rotation Rotation
-	// FileMode is the permission of a new log file; 0 means 0600.
-	FileMode os.FileMode
-	// DirMode is the permission of new directories on the way to Path;
-	// 0 means 0700.
-	DirMode os.FileMode
-	// Writer receives the output of a "writer" destination. hydra never
-	// closes it, and writes to it from one goroutine at a time.
-	// Destinations that name the same stream or comparable Writer share
-	// one queue when their settings agree; otherwise each has its own, and
-	// their batches take turns.
-	Writer io.Writer
-	// Handler receives the records of a "handler" destination, on the
-	// destination's consumer goroutine (on the caller's with Sync).
-	Handler slog.Handler
-	// Async overrides Config.Async for this destination.
-	Async *AsyncOptions
-	// Sync writes on the caller's goroutine, under a lock, without a queue:
-	// slower, but nothing is pending when Handle returns. Useful while
-	// debugging a crash.
-	Sync bool
-	// Breaker gives a failing destination a rest: see [Breaker]. nil: no
-	// circuit breaker.
-	Breaker *Breaker
-	// Fallback takes the records while the Breaker is open, for instance a
-	// local file for a network sink. It needs a Breaker, is written by the
-	// destination's consumer, and takes Type, Format and the fields of its
-	// type only. nil: records are dropped while the breaker is open.
-	Fallback *Destination
-}
-
-const (
-	// DefaultLayerName is the default [Config.DefaultLayer].
-	DefaultLayerName = "DEFAULT"
-	// DefaultLayerKey is the default [Config.LayerKey].
-	DefaultLayerKey = "layer"
 )
 
 // layer is a Layer as the routing table holds it.

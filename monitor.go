@@ -12,21 +12,6 @@ import (
 	"time"
 )
 
-// Monitor logs a record of the Handler's Stats into a layer at an
-// interval, so that a dashboard or a human reading the logs can follow
-// queue depths, drops and throughput over time (the seed's MONITOR layer).
-// The record's message is [StatsMessage]; its attributes are the totals of
-// [Stats] and, in the group "destinations", each destination's queue
-// depth, high water mark and drops.
-type Monitor struct {
-	// Layer is the layer the record is logged into; it must exist.
-	Layer string
-	// Interval is the time between two records. 0 means 10 seconds.
-	Interval time.Duration
-	// Level is the record's level. The zero value is INFO.
-	Level slog.Level
-}
-
 // StatsMessage is the message of the records Monitor logs.
 const StatsMessage = "hydra: stats"
 

@@ -76,35 +76,6 @@ func (p *Policy) UnmarshalText(text []byte) error {
 		text, policyNames[Block], policyNames[DropNewest], policyNames[DropOldest])
 }
 
-// AsyncOptions configures the queue in front of a destination.
-// The zero value is a lossless queue of [DefaultQueueSize] records.
-type AsyncOptions struct {
-	// QueueSize is the capacity of the queue, in records. 0 means
-	// DefaultQueueSize; other values are rounded up to a power of two, and
-	// to at least 2.
-	// Each slot takes about 320 bytes whether used or not.
-	QueueSize int
-	// Overflow is what a full queue does to the caller. The zero value is
-	// Block.
-	Overflow Policy
-	// BlockTimeout bounds the wait under Block: a record that finds no room
-	// within it is dropped. 0 waits for room however long it takes. It is an
-	// error with any other policy.
-	BlockTimeout time.Duration
-	// NeverDrop protects records at or above this level: they wait for room
-	// under every policy, without BlockTimeout, and DropOldest never evicts
-	// them. nil protects nothing.
-	NeverDrop slog.Leveler
-}
-
-const (
-	// DefaultQueueSize is the queue capacity used when
-	// [AsyncOptions.QueueSize] is 0.
-	DefaultQueueSize = 8192
-	// MaxQueueSize is the largest [AsyncOptions.QueueSize] accepted.
-	MaxQueueSize = 1 << 20
-)
-
 // enqueue puts a record on the queue, applying the overflow policy when it
 // is full. It runs on the caller's goroutine.
 func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context) error {

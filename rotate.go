@@ -1,32 +1,16 @@
-// This file owns file destinations: their Rotation settings, and the
-// opening of their files (internal/logfile holds the lumberjack glue).
+// This file owns what hydra does with the files of file destinations:
+// opening them with their Rotation, and rotating or reopening them on
+// request (internal/logfile holds the lumberjack glue).
 
 package hydra
 
 import (
+	"errors"
+	"fmt"
 	"os"
 
 	"github.com/hydralog/hydra/internal/logfile"
 )
-
-// Rotation holds lumberjack's rotation settings for a file destination.
-// Zero values mean lumberjack's defaults.
-type Rotation struct {
-	// MaxSizeMB is the size in megabytes at which the file is rotated.
-	// 0 means 100. A negative value turns size rotation off: the file
-	// then grows until Rotate, or an external tool and Reopen, move it.
-	MaxSizeMB int
-	// MaxBackups is the number of rotated files to keep. 0 keeps all
-	// (though MaxAgeDays may still remove them).
-	MaxBackups int
-	// MaxAgeDays is the number of days to keep rotated files, judged by the
-	// timestamp in their name. 0 keeps them regardless of age.
-	MaxAgeDays int
-	// Compress gzips rotated files.
-	Compress bool
-	// LocalTime names rotated files by local time instead of UTC.
-	LocalTime bool
-}
 
 // openFile opens the log file of a file destination.
 func openFile(path string, r Rotation, fileMode, dirMode os.FileMode) (*logfile.File, error) {
@@ -48,3 +32,33 @@ func (r Rotation) options(fileMode, dirMode os.FileMode) logfile.Options {
 // maxBytes is the size at which the file rotates, and the largest write
 // it accepts.
 func (r Rotation) maxBytes() int64 { return r.options(0, 0).MaxBytes() }
+
+// rotate rotates the sink's files, its Fallback's included, unless it is
+// closed.
+func (s *sink) rotate() error {
+	return s.eachFile("rotate", (*logfile.File).Rotate)
+}
+
+// reopen reopens the sink's files at their paths, its Fallback's
+// included, unless it is closed.
+func (s *sink) reopen() error {
+	return s.eachFile("reopen", (*logfile.File).Reopen)
+}
+
+func (s *sink) eachFile(op string, do func(*logfile.File) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	var errs []error
+	for _, f := range []*logfile.File{s.file, s.fallbackFile} {
+		if f == nil {
+			continue
+		}
+		if err := do(f); err != nil {
+			errs = append(errs, fmt.Errorf("hydra: %s: %s %s: %w", s.label, op, f.Path(), err))
+		}
+	}
+	return errors.Join(errs...)
+}

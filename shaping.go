@@ -13,38 +13,6 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// RateLimit caps a layer's records with a token bucket: PerSecond tokens
-// a second, up to Burst at once. A record that finds no token is
-// throttled: dropped before it is queued, counted in
-// [LayerStats.Throttled], and announced in the layer's destinations by a
-// [SkipNotice]. The caller never waits.
-type RateLimit struct {
-	// PerSecond is the sustained rate, in records per second; it must be
-	// positive.
-	PerSecond float64
-	// Burst is how many records may pass at once after a quiet spell.
-	// 0 means PerSecond rounded up (at least 1).
-	Burst int
-}
-
-// Sampling keeps, of the records with the same level and message, the
-// first First in every Tick, then every Thereafter-th; the others are
-// sampled out: dropped before they are queued, counted in
-// [LayerStats.Sampled], and announced by a [SkipNotice]. As in zap's
-// sampler, messages are told apart by a hash into a fixed table, so two
-// messages may now and then share a count.
-type Sampling struct {
-	// Tick is the period over which records are counted; 0 means one
-	// second.
-	Tick time.Duration
-	// First is how many records of a kind pass in each Tick before
-	// sampling starts.
-	First int
-	// Thereafter keeps every Thereafter-th record after the first First;
-	// 0 drops them all.
-	Thereafter int
-}
-
 // SkipNotice is the message of the WARN record a destination writes, in
 // its own output, after records of one of its layers were throttled or
 // sampled out. Its attributes are the layer (under Config.LayerKey) and

@@ -160,36 +160,6 @@ func (s *sink) closeOutput() {
 	}
 }
 
-// rotate rotates the sink's files, its Fallback's included, unless it is
-// closed.
-func (s *sink) rotate() error {
-	return s.eachFile("rotate", (*logfile.File).Rotate)
-}
-
-// reopen reopens the sink's files at their paths, its Fallback's
-// included, unless it is closed.
-func (s *sink) reopen() error {
-	return s.eachFile("reopen", (*logfile.File).Reopen)
-}
-
-func (s *sink) eachFile(op string, do func(*logfile.File) error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
-	}
-	var errs []error
-	for _, f := range []*logfile.File{s.file, s.fallbackFile} {
-		if f == nil {
-			continue
-		}
-		if err := do(f); err != nil {
-			errs = append(errs, fmt.Errorf("hydra: %s: %s %s: %w", s.label, op, f.Path(), err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
 // dropped returns the records dropped on their way to the sink.
 func (s *sink) dropped() uint64 {
 	if s.q != nil {
