@@ -89,22 +89,6 @@ func (h *Handler) core() *core {
 	return h.c
 }
 
-// warn passes err to Config.OnError only: it is news, not a failure.
-func (c *core) warn(err error) {
-	if perr := callOnError(c.onError, err); perr != nil {
-		c.errs.add(perr)
-	}
-}
-
-// report passes an error that belongs to no destination to Config.OnError
-// and keeps it for the next Flush or Close.
-func (c *core) report(err error) {
-	c.errs.add(err)
-	if perr := callOnError(c.onError, err); perr != nil {
-		c.errs.add(perr)
-	}
-}
-
 // New returns a Handler for cfg, with its files open and its consumer
 // goroutines running. It reports every problem in cfg at once, each naming
 // its layer and destination.

@@ -6,7 +6,6 @@ package hydra
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -59,35 +58,6 @@ type sink struct {
 	layerKey string // for the layer attribute of skip notices
 	notices  notices
 	errs     errorLog
-}
-
-// output is where a sink's records end up. The consumer goroutine (or, for
-// a Sync sink, the caller holding sink.mu) is its only user.
-type output interface {
-	// add takes one record: a stream output formats it into the pending
-	// batch (writing the batch first if the record does not fit), a handler
-	// output hands it to its handler.
-	add(e *entry) result
-	// full reports whether the pending batch should be written before
-	// anything more is added.
-	full() bool
-	// flush writes the pending batch.
-	flush() result
-	// close flushes and releases what the output owns (its file).
-	close() error
-}
-
-// result says what became of the records an output took.
-type result struct {
-	written  int // written to the destination
-	failed   int // whose write failed
-	diverted int // written to the Fallback while the Breaker was open
-	dropped  int // dropped while the Breaker was open, with no Fallback
-	err      error
-}
-
-func (r result) plus(o result) result {
-	return result{r.written + o.written, r.failed + o.failed, r.diverted + o.diverted, r.dropped + o.dropped, errors.Join(r.err, o.err)}
 }
 
 // put hands a prepared record to the sink: to its queue, or straight to its
@@ -202,113 +172,3 @@ func (s *sink) tally(res result) error {
 	}
 	return err
 }
-
-// report passes err to Config.OnError and keeps it for the next Flush or
-// Close.
-func (s *sink) report(err error) {
-	s.errs.add(err)
-	if perr := callOnError(s.onError, err); perr != nil {
-		s.errs.add(perr)
-	}
-}
-
-// callOnError calls onError, if set, with err, and returns the panic it
-// recovered from it as an error, if any: a callback's panic must not end
-// the goroutine that reports, a consumer or a caller.
-func callOnError(onError func(error), err error) (panicked error) {
-	if onError == nil {
-		return nil
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			panicked = fmt.Errorf("hydra: OnError panicked: %v (reporting: %v)", p, err)
-		}
-	}()
-	onError(err)
-	return nil
-}
-
-// errorLog keeps the errors of a sink until Flush or Close returns them.
-// It keeps the first maxKeptErrors and counts the rest, so a destination
-// that fails for hours costs bounded memory.
-type errorLog struct {
-	mu   sync.Mutex
-	errs []error
-	more int
-}
-
-const maxKeptErrors = 8
-
-func (l *errorLog) add(err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.errs) < maxKeptErrors {
-		l.errs = append(l.errs, err)
-	} else {
-		l.more++
-	}
-}
-
-// take returns the kept errors joined, and forgets them.
-func (l *errorLog) take() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	errs := l.errs
-	if l.more > 0 {
-		errs = append(errs, fmt.Errorf("hydra: and %d more errors", l.more))
-	}
-	l.errs, l.more = nil, 0
-	return errors.Join(errs...)
-}
-
-// handlerOutput hands records to a slog.Handler, one call per record.
-type handlerOutput struct {
-	h      slog.Handler
-	redact *redactor // nil: nothing to redact
-	idx    int       // this sink's slot in scope.cache
-	n      int       // records since the last flush
-}
-
-// handlerBatch is how many records a handler sink takes before it reports
-// progress to Flush.
-const handlerBatch = 256
-
-func (o *handlerOutput) add(e *entry) (res result) {
-	defer func() {
-		if p := recover(); p != nil {
-			res = result{err: fmt.Errorf("handler panicked: %v", p)}
-			if !e.notice {
-				res.failed = 1
-			}
-		}
-	}()
-	o.n++
-	h := e.scope.handler(o.idx, o.h, o.redact)
-	rec := e.rec
-	if o.redact != nil {
-		rec = o.redact.record(rec)
-	}
-	if err := h.Handle(e.ctx, rec); err != nil {
-		if e.notice {
-			return result{err: err}
-		}
-		return result{failed: 1, err: err}
-	}
-	if e.notice {
-		return result{}
-	}
-	return result{written: 1}
-}
-
-func (o *handlerOutput) full() bool    { return o.n >= handlerBatch }
-func (o *handlerOutput) flush() result { o.n = 0; return result{} }
-func (o *handlerOutput) close() error  { return nil }
-
-// discardOutput is the "null" destination: records are counted as written
-// and go nowhere.
-type discardOutput struct{}
-
-func (discardOutput) add(*entry) result { return result{written: 1} }
-func (discardOutput) full() bool        { return false }
-func (discardOutput) flush() result     { return result{} }
-func (discardOutput) close() error      { return nil }
