@@ -19,16 +19,19 @@
 // attribute bound with [slog.Logger.With] (resolved once, there), a
 // top-level "layer" attribute of the record, the layer set on the context
 // with [ContextWithLayer], else [Config.DefaultLayer]. An unknown name goes
-// to the default layer too; a "layer" attribute inside a group does not
-// route. The attribute stays in the output. The key is
-// [Config.LayerKey].
+// to the default layer too, counted in [Stats].Unknown and reported once
+// per name through [Config.OnError]; a "layer" attribute inside a group
+// does not route. The attribute stays in the output, and a record routed
+// by its context carries it too. The key is [Config.LayerKey].
 //
 // Each layer has a level and destinations, and each destination may have a
 // level of its own: a file rotated by lumberjack, stdout, stderr, any
 // [io.Writer], any other [slog.Handler], or nothing ("null"). Text and JSON
 // output is exactly slog's TextHandler and JSONHandler output, including
 // [Config.AddSource] and [Config.ReplaceAttr]. Destinations naming the same
-// file share one writer and one queue.
+// file (through any path) share one writer and one queue. Every destination
+// has a unique, stable name ([DestinationStats].Name), used in Stats,
+// notices, OnDrop and errors.
 //
 // # Queues and the caller
 //
@@ -63,7 +66,8 @@
 // goroutine after the level check; what they refuse is counted in
 // [LayerStats] and announced in the stream by a [SkipNotice]. A
 // destination's [Breaker] opens after a run of failed writes and sends its
-// records to a Fallback destination until a probe succeeds.
+// records to a Fallback destination until a probe succeeds; the records of
+// a write that failed go to the Fallback too.
 // [Config.Redact] and [Config.RedactPatterns] keep secrets out of every
 // output.
 //
@@ -74,14 +78,17 @@
 // Accepted == Written + Dropped + Failed for every destination in
 // [Handler.Stats]. After records were dropped, the destination writes, in
 // its own output, before its next batch and at most about once a second, a
-// WARN record with message [DropNotice] and an attribute "dropped" holding
-// the count since the previous notice. Flush and Close write a pending
-// notice.
+// WARN record with message [DropNotice], an attribute "dropped" holding
+// the count since the previous notice and an attribute "destination"
+// naming it. Flush and Close write a pending notice.
 //
 // Write errors, errors from handler destinations and panics in them never
 // reach the caller of Handle on the asynchronous path: they are counted as
 // failed, passed to [Config.OnError] and returned by the next Flush or
-// Close. The package never prints on its own. [Config.OnDrop] hears of
+// Close (a Sync destination's are returned by Handle instead). A panic in a
+// user's callback that runs on a hydra goroutine (ReplaceAttr, OnError,
+// OnDrop, a handler destination) is recovered and reported the same way.
+// The package never prints on its own. [Config.OnDrop] hears of
 // drops, [Handler.PublishExpvar] serves the stats through expvar, and
 // [Config.Monitor] logs them into a layer at an interval.
 //
@@ -94,7 +101,9 @@
 // the files it opened and stops its goroutines. Call it before the program
 // exits, also when it exits on a signal: records still queued when the
 // process dies are lost. After Close, Handle returns an error wrapping
-// [ErrClosed] and counts the record as dropped.
+// [ErrClosed] and counts the record as dropped. [Handler.Rotate] makes
+// lumberjack rotate the files now; [Handler.Reopen] reopens them at their
+// paths without a backup, for an external logrotate.
 //
 // # Values logged asynchronously
 //
