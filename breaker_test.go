@@ -162,7 +162,7 @@ func TestBreakerConfigErrors(t *testing.T) {
 		{"a breaker cannot share", Config{Layers: map[string]Layer{
 			"A": {Destinations: []Destination{{Type: "stdout"}}},
 			"B": {Destinations: []Destination{{Type: "stdout", Breaker: br}}},
-		}}, `Breaker differs from layer "A": Destinations[0]`},
+		}}, `writes where layer "A": Destinations[0] writes: a destination with a Breaker keeps its target to itself`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := New(tc.cfg)

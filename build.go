@@ -227,9 +227,14 @@ func (b *builder) share(sp *spec, key any) (*spec, error) {
 			return old, nil
 		}
 	}
-	if len(tg.specs) > 0 && (sp.typ == typeFile || sp.breaker != nil || tg.specs[0].breaker != nil) {
+	if len(tg.specs) > 0 {
 		old := tg.specs[0]
-		return nil, fmt.Errorf("%s differs from %s, which writes to the same place", old.differs(sp), old.where)
+		switch {
+		case sp.breaker != nil || old.breaker != nil:
+			return nil, fmt.Errorf("writes where %s writes: a destination with a Breaker keeps its target to itself", old.where)
+		case sp.typ == typeFile:
+			return nil, fmt.Errorf("%s differs from %s, which writes to the same file", old.differs(sp), old.where)
+		}
 	}
 	tg.specs = append(tg.specs, sp)
 	sp.target = tg

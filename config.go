@@ -107,7 +107,9 @@ type Destination struct {
 	// closes it, and writes to it from one goroutine at a time.
 	// Destinations that name the same stream or comparable Writer share
 	// one queue when their settings agree; otherwise each has its own, and
-	// their batches take turns.
+	// their batches take turns, as they do with a Fallback that writes
+	// there. A destination with a Breaker keeps its stream or Writer to
+	// itself: New fails if another destination writes there.
 	Writer io.Writer
 	// Handler receives the records of a "handler" destination, on the
 	// destination's consumer goroutine (on the caller's with Sync).

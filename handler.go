@@ -12,7 +12,7 @@ import (
 )
 
 // ErrClosed is returned (wrapped or as is) by Handle after the Handler was
-// closed, and by Rotate.
+// closed, and by Rotate and Reopen.
 var ErrClosed = errors.New("hydra: handler closed")
 
 // Handler is a [slog.Handler] that routes each record to the destinations

@@ -29,7 +29,7 @@ func (h *Handler) Flush(ctx context.Context) error {
 	}
 	for _, r := range reqs {
 		if err := r.q.waitFlushed(ctx, r.target, r.req); err != nil {
-			return fmt.Errorf("hydra: flush: %d records not written yet: %w", c.unwritten(), err)
+			return fmt.Errorf("hydra: flush: %s not written yet: %w", records(c.unwritten()), err)
 		}
 	}
 	return c.takeErrors()
@@ -121,7 +121,7 @@ func (c *core) abandon(cause error) error {
 		}
 	}
 	return errors.Join(
-		fmt.Errorf("hydra: shutdown: %d records not written by the deadline: %w", n, cause),
+		fmt.Errorf("hydra: shutdown: %s not written by the deadline: %w", records(n), cause),
 		c.takeErrors())
 }
 

@@ -142,7 +142,7 @@ func TestFlushWaitsForWritesAndHonoursContext(t *testing.T) {
 	defer cancel()
 	err := h.Flush(ctx)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Contains(t, err.Error(), "1 records not written yet")
+	assert.Contains(t, err.Error(), "1 record not written yet")
 
 	w.Release()
 	flush(t, h)

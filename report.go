@@ -7,6 +7,7 @@ package hydra
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 )
 
@@ -82,4 +83,12 @@ func (c *core) report(err error) {
 	if perr := callOnError(c.onError, err); perr != nil {
 		c.errs.add(perr)
 	}
+}
+
+// records says "1 record" or "n records", for messages.
+func records(n int) string {
+	if n == 1 {
+		return "1 record"
+	}
+	return strconv.Itoa(n) + " records"
 }

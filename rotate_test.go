@@ -197,7 +197,7 @@ func TestRecordLargerThanMaxSizeFailsAlone(t *testing.T) {
 	l.Info("after")
 	err := h.Close()
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "1 records not written")
+	assert.Contains(t, err.Error(), "1 record not written")
 	assert.Contains(t, err.Error(), "exceeds maximum file size")
 
 	d := destStats(t, h, "file:"+path)

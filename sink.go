@@ -168,7 +168,7 @@ func (s *sink) tally(res result) error {
 	}
 	err := fmt.Errorf("hydra: %s: %w", s.label, res.err)
 	if res.failed > 0 {
-		err = fmt.Errorf("hydra: %s: %d records not written: %w", s.label, res.failed, res.err)
+		err = fmt.Errorf("hydra: %s: %s not written: %w", s.label, records(res.failed), res.err)
 	}
 	return err
 }

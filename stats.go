@@ -28,8 +28,11 @@ type Stats struct {
 // DestinationStats is a snapshot of one destination's counters. A
 // destination shared by several layers appears once.
 type DestinationStats struct {
-	// Name is "file:<path>", "stdout", "stderr", "writer", "handler" or
-	// "null".
+	// Name is unique and stable: "file:<path>", "stdout", "stderr",
+	// "writer", "handler" or "null". Where several destinations would
+	// share a name, each adds the first of its layers ("writer:API"), and
+	// those of one layer that still collide are numbered in the order they
+	// are declared ("writer:API#2").
 	Name string
 	// Layers are the layers that route to the destination.
 	Layers []string
