@@ -40,11 +40,15 @@ type builder struct {
 	targets       map[any]*target
 	order         []*spec
 	fallbackFiles []fallbackFile
+	dry           bool // Check: no file is opened
 }
 
 // build validates cfg and builds the routing table and its sinks, opening
 // the files. It starts no goroutine.
-func build(cfg Config) (*core, error) {
+func build(cfg Config) (*core, error) { return buildWith(cfg, false) }
+
+// buildWith is build; dry builds without opening files, for Check.
+func buildWith(cfg Config, dry bool) (*core, error) {
 	if cfg.DefaultLayer == "" {
 		cfg.DefaultLayer = DefaultLayerName
 	}
@@ -58,7 +62,7 @@ func build(cfg Config) (*core, error) {
 		}
 		cfg.Layers[cfg.DefaultLayer] = Layer{Destinations: []Destination{{Type: "stderr"}}}
 	}
-	b := &builder{cfg: cfg, targets: map[any]*target{}, redact: newRedactor(cfg.Redact, cfg.RedactPatterns)}
+	b := &builder{cfg: cfg, dry: dry, targets: map[any]*target{}, redact: newRedactor(cfg.Redact, cfg.RedactPatterns)}
 	if err := checkAsync(cfg.Async); err != nil {
 		b.errs = append(b.errs, fmt.Errorf("hydra: Config.Async: %w", err))
 	}

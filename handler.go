@@ -112,6 +112,19 @@ func New(cfg Config) (*Handler, error) {
 	return h, nil
 }
 
+// Check validates cfg as [New] does, without opening its files or starting
+// goroutines, and returns the Stats a Handler made from it would start
+// with: its layers with their levels, and its destinations with their
+// names, layers, queues and policies. A file that New could not create is
+// not found by Check.
+func Check(cfg Config) (Stats, error) {
+	c, err := buildWith(cfg, true)
+	if err != nil {
+		return Stats{}, err
+	}
+	return c.stats(), nil
+}
+
 // NewHandler is like [New] but panics if cfg is invalid. It suits configs
 // written in code.
 func NewHandler(cfg Config) *Handler {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -255,4 +257,26 @@ func TestLogValuersResolveAtCallTime(t *testing.T) {
 	assert.Equal(t, float64(1), recs[0]["bound"])
 	assert.Equal(t, float64(1), recs[0]["v"])
 	assert.Equal(t, map[string]any{"nested": float64(1)}, recs[0]["g"])
+}
+
+func TestCheckBuildsNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "not", "yet")
+	st, err := Check(Config{DefaultLayer: "API", Layers: map[string]Layer{
+		"API":   {Level: slog.LevelDebug, Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, "api.log"), Async: &AsyncOptions{Overflow: DropOldest, QueueSize: 100}}}},
+		"AUDIT": {Destinations: []Destination{{Type: "stdout", Sync: true}}},
+	}})
+	require.NoError(t, err)
+	_, statErr := os.Stat(dir)
+	assert.True(t, os.IsNotExist(statErr), "Check creates no directory or file")
+	require.Len(t, st.Destinations, 2)
+	d := st.Destinations[0]
+	assert.Equal(t, "file:"+filepath.Join(dir, "api.log"), d.Name)
+	assert.Equal(t, DropOldest, d.Policy)
+	assert.Equal(t, 128, d.Capacity)
+	assert.True(t, st.Destinations[1].Sync)
+	require.Len(t, st.Layers, 2)
+	assert.Equal(t, slog.LevelDebug, st.Layers[0].Level)
+
+	_, err = Check(oneLayer(Destination{Type: "file"}))
+	assert.ErrorContains(t, err, "Path is required")
 }

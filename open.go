@@ -74,6 +74,10 @@ func (b *builder) newOutput(c *core, sp *spec) (output, *logfile.File, error) {
 		c.nScoped++
 		return &handlerOutput{h: sp.handler, redact: b.redact, idx: c.nScoped - 1}, nil, nil
 	case typeFile:
+		if b.dry {
+			w = io.Discard
+			break
+		}
 		f, err := openFile(sp.path, sp.rotation, sp.fileMode, sp.dirMode)
 		if err != nil {
 			return nil, nil, fmt.Errorf("hydra: %s (file %q): %w", sp.where, sp.path, err)
