@@ -72,7 +72,7 @@ func buildWith(cfg Config, dry bool) (*core, error) {
 	for _, err := range checkMonitor(cfg.Monitor, cfg.Layers, cfg.DefaultLayer) {
 		b.errorf("Config.%v", err)
 	}
-	c := &core{key: cfg.LayerKey, layers: map[string]*layer{}, onError: cfg.OnError}
+	c := &core{key: cfg.LayerKey, layers: map[string]*layer{}, onError: cfg.OnError, contextAttrs: cfg.ContextAttrs}
 	for _, name := range slices.Sorted(maps.Keys(cfg.Layers)) {
 		if l := b.layer(name, cfg.Layers[name]); l != nil {
 			c.layers[name] = l

@@ -6,6 +6,7 @@
 package hydra
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"os"
@@ -61,6 +62,15 @@ type Config struct {
 	// many records since the previous one: at most about once a second
 	// per destination, on its consumer goroutine. For alerting on loss.
 	OnDrop func(destination string, dropped uint64)
+	// ContextAttrs returns attributes to add to a record from the context
+	// it was logged with: trace and span ids, a request id. They reach
+	// every destination, files included, after the record's own
+	// attributes. It runs on the caller's goroutine for every record that
+	// passes the levels (slog passes context.Background() when the caller
+	// gave none), so it must be fast and safe for concurrent use; a panic
+	// in it is recovered and reported, and the record is logged without
+	// them. nil: none, at no cost.
+	ContextAttrs func(ctx context.Context) []slog.Attr
 }
 
 // Layer is a named stream of records with its own level and destinations.

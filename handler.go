@@ -6,7 +6,9 @@ package hydra
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -54,6 +56,8 @@ type core struct {
 	static  atomic.Bool
 	floor   atomic.Int64 // lowest level any destination accepts
 	levelMu sync.Mutex   // serializes SetLevel
+
+	contextAttrs func(context.Context) []slog.Attr // Config.ContextAttrs
 
 	// Closing: see the order of closing in lifecycle.go.
 	closeOnce  sync.Once
@@ -179,10 +183,13 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		sc = scan(&r, c.key, false)
 	}
 	sc.finish(&r)
+	// After finish, r no longer shares its attribute slice with the
+	// caller's copy: attributes can be added.
 	if fromCtx != "" {
-		// After finish: r no longer shares its attribute slice with the
-		// caller's copy.
 		r.AddAttrs(slog.String(c.key, fromCtx))
+	}
+	if c.contextAttrs != nil && ctx != nil {
+		c.addContextAttrs(ctx, &r)
 	}
 	var err error
 	for i := range l.routes {
@@ -242,4 +249,21 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 	h2.c = h.core()
 	h2.scope = h.scope.withGroup(name, h2.c.nScoped)
 	return &h2
+}
+
+// addContextAttrs adds what Config.ContextAttrs finds in ctx to r, its
+// LogValuers resolved. A panic in it is reported, and r logged without.
+func (c *core) addContextAttrs(ctx context.Context, r *slog.Record) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.report(fmt.Errorf("hydra: ContextAttrs panicked: %v", p))
+		}
+	}()
+	attrs := c.contextAttrs(ctx)
+	if slices.ContainsFunc(attrs, func(a slog.Attr) bool { return needsResolve(a.Value) }) {
+		attrs = slices.Clone(attrs) // resolved in place: the slice is the user's
+		resolveAttrs(attrs)
+	}
+	r.AddAttrs(attrs...) // copies them
+
 }

@@ -280,3 +280,45 @@ func TestCheckBuildsNothing(t *testing.T) {
 	_, err = Check(oneLayer(Destination{Type: "file"}))
 	assert.ErrorContains(t, err, "Path is required")
 }
+
+type requestIDKey struct{}
+
+func TestContextAttrsReachEveryDestination(t *testing.T) {
+	var heard errorList
+	path := filepath.Join(t.TempDir(), "app.log")
+	out := &syncBuffer{}
+	h := newTest(t, Config{
+		DefaultLayer: "L",
+		OnError:      heard.add,
+		ContextAttrs: func(ctx context.Context) []slog.Attr {
+			id, ok := ctx.Value(requestIDKey{}).(string)
+			switch {
+			case id == "boom":
+				panic("ContextAttrs exploded")
+			case !ok:
+				return nil
+			}
+			return []slog.Attr{slog.String("request_id", id), slog.Any("lazy", valuer{slog.IntValue(7)})}
+		},
+		Layers: map[string]Layer{"L": {Destinations: []Destination{
+			{Type: "writer", Writer: out, Format: "json"},
+			{Type: "file", Path: path, Format: "json"},
+		}}},
+	})
+	l := slog.New(h)
+	ctx := context.WithValue(context.Background(), requestIDKey{}, "r-42")
+	l.InfoContext(ctx, "with", "a", 1)
+	l.Info("without")
+	l.InfoContext(context.WithValue(ctx, requestIDKey{}, "boom"), "survives")
+	require.Error(t, h.Close())
+	for _, got := range [][]byte{out.Bytes(), must(os.ReadFile(path))} {
+		recs := jsonRecords(t, got)
+		require.Len(t, recs, 3)
+		assert.Equal(t, "r-42", recs[0]["request_id"])
+		assert.Equal(t, float64(7), recs[0]["lazy"], "LogValuers are resolved")
+		assert.NotContains(t, recs[1], "request_id")
+		assert.Equal(t, "survives", recs[2]["msg"])
+	}
+	require.Len(t, heard.get(), 1)
+	assert.ErrorContains(t, heard.get()[0], "ContextAttrs panicked: ContextAttrs exploded")
+}
