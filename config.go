@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/hydralog/hydra/internal/ring"
 )
 
 // spec is a destination's settings after defaults, keyed by what it writes
@@ -341,7 +343,7 @@ func (sp *spec) differs(o *spec) string {
 }
 
 func sameAsync(a, b AsyncOptions) bool {
-	size := func(n int) int { return newRingSize(cmp.Or(n, DefaultQueueSize)) }
+	size := func(n int) int { return ring.RoundSize(cmp.Or(n, DefaultQueueSize)) }
 	return size(a.QueueSize) == size(b.QueueSize) &&
 		a.Overflow == b.Overflow &&
 		a.BlockTimeout == b.BlockTimeout &&
