@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/hydralog/hydra/internal/ring"
+	"github.com/hydralog/hydra/internal/slogenc"
 )
 
 // spec is a destination's settings after defaults, keyed by what it writes
@@ -60,7 +61,7 @@ func (t *target) shared() bool { return len(t.specs)+t.fallbacks > 1 }
 
 type builder struct {
 	cfg           Config
-	redact        *redactor
+	redact        *slogenc.Redactor
 	errs          []error
 	targets       map[any]*target
 	order         []*spec

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+
+	"github.com/hydralog/hydra/internal/slogenc"
 )
 
 // sink is one destination as the routing table sees it. Destinations that
@@ -293,9 +295,9 @@ func (l *errorLog) take() error {
 // handlerOutput hands records to a slog.Handler, one call per record.
 type handlerOutput struct {
 	h      slog.Handler
-	redact *redactor // nil: nothing to redact
-	idx    int       // this sink's slot in scope.cache
-	n      int       // records since the last flush
+	redact *slogenc.Redactor // nil: nothing to redact
+	idx    int               // this sink's slot in scope.cache
+	n      int               // records since the last flush
 }
 
 // handlerBatch is how many records a handler sink takes before it reports
@@ -315,7 +317,7 @@ func (o *handlerOutput) add(e *entry) (res result) {
 	h := e.scope.handler(o.idx, o.h, o.redact)
 	rec := e.rec
 	if o.redact != nil {
-		rec = o.redact.record(rec)
+		rec = redactRecord(o.redact, rec)
 	}
 	if err := h.Handle(e.ctx, rec); err != nil {
 		if e.notice {
