@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hydralog/hydra/internal/ring"
 )
 
 // entry is what a caller hands to a destination: the record (cloned, its
@@ -28,7 +30,7 @@ type entry struct {
 // queue is the asynchronous part of a sink: a ring shared by the callers
 // and one consumer goroutine, which sink.run runs from New until Close.
 type queue struct {
-	ring         *ring[entry]
+	ring         *ring.Ring[entry]
 	policy       Policy
 	blockTimeout time.Duration
 	neverDrop    slog.Leveler
@@ -61,14 +63,14 @@ func newQueue(opts AsyncOptions) *queue {
 	if size == 0 {
 		size = DefaultQueueSize
 	}
-	r := newRing[entry](size)
+	r := ring.New[entry](size)
 	return &queue{
 		ring:         r,
 		policy:       opts.Overflow,
 		blockTimeout: opts.BlockTimeout,
 		neverDrop:    opts.NeverDrop,
 		wakeup:       make(chan struct{}, 1),
-		room:         roomSignal{tokens: make(chan struct{}, r.capacity()), closed: make(chan struct{})},
+		room:         roomSignal{tokens: make(chan struct{}, r.Cap()), closed: make(chan struct{})},
 		done:         make(chan struct{}),
 	}
 }
@@ -86,7 +88,7 @@ func (q *queue) wake() {
 
 // noteFull records that the queue was seen full: the high water mark is
 // then exactly the capacity.
-func (q *queue) noteFull() { q.raiseHighWater(q.ring.capacity()) }
+func (q *queue) noteFull() { q.raiseHighWater(q.ring.Cap()) }
 
 func (q *queue) raiseHighWater(n int) {
 	for {
@@ -172,7 +174,7 @@ func (s *sink) run() {
 			s.closeOutput()
 			return
 		}
-		if q.closing.Load() && q.ring.len() == 0 {
+		if q.closing.Load() && q.ring.Len() == 0 {
 			break
 		}
 		if s.hasWork() {
@@ -195,10 +197,10 @@ func (s *sink) run() {
 // do: the producer filling it wakes the consumer.
 func (s *sink) hasWork() bool {
 	q := s.q
-	return q.ring.ready() ||
+	return q.ring.Ready() ||
 		q.flushReq.Load() != q.flushDone.Load() ||
 		q.abandon.Load() ||
-		(q.closing.Load() && q.ring.len() == 0)
+		(q.closing.Load() && q.ring.Len() == 0)
 }
 
 // batch writes the records queued now, up to one batch: the drop notice
@@ -207,20 +209,20 @@ func (s *sink) hasWork() bool {
 func (s *sink) batch() {
 	q := s.q
 	want := q.flushReq.Load()
-	q.raiseHighWater(q.ring.len())
+	q.raiseHighWater(q.ring.Len())
 	s.writeNotices(want != q.flushDone.Load() || q.closing.Load())
 	var next uint64 // the position after the last record taken
 	n := 0          // records taken
 	for !s.out.full() {
-		sl, pos, ok := q.ring.claim()
+		sl, pos, ok := q.ring.Claim()
 		if !ok {
 			break
 		}
 		// Copy the record out and free its slot before formatting it: add
 		// may write, and a slot held while a write stalls is one the
 		// producers can neither fill nor evict (see TestDropOldest...).
-		s.cur = sl.val
-		q.ring.release(sl, pos)
+		s.cur = sl.Val
+		q.ring.Release(sl, pos)
 		q.room.freed()
 		s.settle(s.out.add(&s.cur))
 		next = pos + 1
@@ -240,13 +242,13 @@ func (s *sink) batch() {
 // claimed but not yet filled is waited for (its producer is running).
 func (s *sink) abandonQueued() {
 	q := s.q
-	for q.ring.len() > 0 {
-		sl, pos, ok := q.ring.claim()
+	for q.ring.Len() > 0 {
+		sl, pos, ok := q.ring.Claim()
 		if !ok {
 			runtime.Gosched()
 			continue
 		}
-		q.ring.release(sl, pos)
+		q.ring.Release(sl, pos)
 		q.abandoned.Add(1)
 		q.completed.Store(pos + 1)
 	}

@@ -17,6 +17,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/hydralog/hydra/internal/ring"
+	"github.com/hydralog/hydra/internal/slogenc"
 )
 
 // target is one place destinations write to: a file, a stream, a writer or
@@ -35,7 +38,7 @@ func (t *target) shared() bool { return len(t.specs)+t.fallbacks > 1 }
 
 type builder struct {
 	cfg           Config
-	redact        *redactor
+	redact        *slogenc.Redactor
 	errs          []error
 	targets       map[any]*target
 	order         []*spec
@@ -344,7 +347,7 @@ func (sp *spec) differs(o *spec) string {
 }
 
 func sameAsync(a, b AsyncOptions) bool {
-	size := func(n int) int { return newRingSize(cmp.Or(n, DefaultQueueSize)) }
+	size := func(n int) int { return ring.RoundSize(cmp.Or(n, DefaultQueueSize)) }
 	return size(a.QueueSize) == size(b.QueueSize) &&
 		a.Overflow == b.Overflow &&
 		a.BlockTimeout == b.BlockTimeout &&

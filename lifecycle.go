@@ -23,7 +23,7 @@ func (h *Handler) Flush(ctx context.Context) error {
 	c := h.core()
 	for _, s := range c.sinks {
 		if q := s.q; q != nil {
-			reqs = append(reqs, request{q, q.ring.enqueued(), q.flushReq.Add(1)})
+			reqs = append(reqs, request{q, q.ring.Enqueued(), q.flushReq.Add(1)})
 			q.wake()
 		}
 	}
@@ -138,7 +138,7 @@ func (c *core) closeQueues() {
 			s.closeOutput()
 			continue
 		}
-		q.ring.close()
+		q.ring.Close()
 		q.closing.Store(true)
 		q.wake()
 		close(q.room.closed)

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+
+	"github.com/hydralog/hydra/internal/slogenc"
 )
 
 // output is where a sink's records end up. The consumer goroutine (or, for
@@ -43,9 +45,9 @@ func (r result) plus(o result) result {
 // handlerOutput hands records to a slog.Handler, one call per record.
 type handlerOutput struct {
 	h      slog.Handler
-	redact *redactor // nil: nothing to redact
-	idx    int       // this sink's slot in scope.cache
-	n      int       // records since the last flush
+	redact *slogenc.Redactor // nil: nothing to redact
+	idx    int               // this sink's slot in scope.cache
+	n      int               // records since the last flush
 }
 
 // handlerBatch is how many records a handler sink takes before it reports
@@ -65,7 +67,7 @@ func (o *handlerOutput) add(e *entry) (res result) {
 	h := e.scope.handler(o.idx, o.h, o.redact)
 	rec := e.rec
 	if o.redact != nil {
-		rec = o.redact.record(rec)
+		rec = redactRecord(o.redact, rec)
 	}
 	if err := h.Handle(e.ctx, rec); err != nil {
 		if e.notice {

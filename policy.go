@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/hydralog/hydra/internal/ring"
 )
 
 // Policy says what Handle does when a destination's queue is full.
@@ -80,20 +82,20 @@ func (p *Policy) UnmarshalText(text []byte) error {
 // is full. It runs on the caller's goroutine.
 func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context) error {
 	pinned := q.neverDrop != nil && r.Level >= q.neverDrop.Level()
-	s, pos, res := q.ring.reserve()
-	if res == pushed {
+	s, pos, res := q.ring.Reserve()
+	if res == ring.Pushed {
 		// The fast path: fill the slot in place, one copy of the record.
 		// Field by field: a composite literal would be built on the stack
 		// and copied. The slot was zeroed when it was last released.
-		s.val.rec = *r
-		s.val.scope = sc
-		s.val.ctx = ctx
-		q.ring.commit(s, pos, pinned)
+		s.Val.rec = *r
+		s.Val.scope = sc
+		s.Val.ctx = ctx
+		q.ring.Commit(s, pos, pinned)
 		q.wake()
 		return nil
 	}
 	e := &entry{rec: *r, scope: sc, ctx: ctx}
-	if res == ringFull {
+	if res == ring.Full {
 		q.noteFull()
 		res = q.evictForRoom(e, pinned)
 	}
@@ -145,18 +147,18 @@ func (l *layer) refuses(level slog.Level) bool {
 
 // refuses reports whether q would drop a record at level now.
 func (q *queue) refuses(level slog.Level) bool {
-	return q.policy == DropNewest && (q.neverDrop == nil || level < q.neverDrop.Level()) && q.ring.full()
+	return q.policy == DropNewest && (q.neverDrop == nil || level < q.neverDrop.Level()) && q.ring.Full()
 }
 
 // settle finishes an attempt to enqueue that succeeded (the consumer is
 // woken) or met a closed queue (the record is dropped). done is false when
 // the queue is still full.
-func (q *queue) settle(res pushResult) (err error, done bool) {
+func (q *queue) settle(res ring.Result) (err error, done bool) {
 	switch res {
-	case pushed:
+	case ring.Pushed:
 		q.wake()
 		return nil, true
-	case ringClosed:
+	case ring.Closed:
 		q.rejected.Add(1)
 		return ErrClosed, true
 	}
@@ -165,28 +167,28 @@ func (q *queue) settle(res pushResult) (err error, done bool) {
 
 // evictForRoom is the DropOldest step for a full queue: the oldest record
 // makes room for e, unless it is protected by NeverDrop (then the result is
-// headPinned). Under the other policies it returns ringFull at once.
-func (q *queue) evictForRoom(e *entry, pinned bool) pushResult {
+// ring.HeadPinned). Under the other policies it returns ring.Full at once.
+func (q *queue) evictForRoom(e *entry, pinned bool) ring.Result {
 	if q.policy != DropOldest {
-		return ringFull
+		return ring.Full
 	}
 	for spins := 1; ; spins++ {
 		if spins%64 == 0 {
 			runtime.Gosched() // the consumer is between claim and release: let it run
 		}
-		switch res := q.ring.replaceOldest(e, pinned); res {
-		case pushed:
+		switch res := q.ring.ReplaceOldest(e, pinned); res {
+		case ring.Pushed:
 			q.evicted.Add(1)
-			return pushed
-		case evictedClosed:
+			return ring.Pushed
+		case ring.EvictedClosed:
 			q.evicted.Add(1)
-			return ringClosed
-		case ringRoom:
-			if res := q.ring.push(e, pinned); res != ringFull {
+			return ring.Closed
+		case ring.Room:
+			if res := q.ring.Push(e, pinned); res != ring.Full {
 				return res
 			}
 			// Full again: another producer took the room first.
-		default: // headPinned, ringClosed
+		default: // ring.HeadPinned, ring.Closed
 			return res
 		}
 	}
@@ -207,8 +209,8 @@ func (q *queue) waitForRoom(e *entry, pinned bool, timeout time.Duration) error 
 	q.room.waiters.Add(1) // before trying: see roomSignal
 	defer q.room.waiters.Add(-1)
 	for {
-		res := q.ring.push(e, pinned)
-		if res == ringFull {
+		res := q.ring.Push(e, pinned)
+		if res == ring.Full {
 			res = q.evictForRoom(e, pinned)
 		}
 		if err, done := q.settle(res); done {

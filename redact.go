@@ -1,5 +1,7 @@
 // This file owns redaction: values that must never reach a writer, found
-// by their attribute's key or by patterns in strings.
+// by their attribute's key or by patterns in strings. The encoder applies
+// it as it writes (internal/slogenc); handler destinations get their
+// records and bound attributes redacted here.
 
 package hydra
 
@@ -8,24 +10,18 @@ import (
 	"log/slog"
 	"regexp"
 	"slices"
-	"strings"
+
+	"github.com/hydralog/hydra/internal/slogenc"
 )
 
 // Redacted is what a redacted value is written as.
 const Redacted = "[REDACTED]"
 
-// redactor applies Config.Redact and Config.RedactPatterns. It is
+// newRedactor returns the redactor of Config.Redact and
+// Config.RedactPatterns, or nil when there is nothing to redact. It is
 // immutable and shared by every destination.
-type redactor struct {
-	keys     []string
-	patterns []*regexp.Regexp
-}
-
-func newRedactor(keys []string, patterns []*regexp.Regexp) *redactor {
-	if len(keys) == 0 && len(patterns) == 0 {
-		return nil
-	}
-	return &redactor{keys: slices.Clone(keys), patterns: slices.Clone(patterns)}
+func newRedactor(keys []string, patterns []*regexp.Regexp) *slogenc.Redactor {
+	return slogenc.NewRedactor(Redacted, keys, patterns)
 }
 
 func checkRedact(keys []string, patterns []*regexp.Regexp) []error {
@@ -43,50 +39,15 @@ func checkRedact(keys []string, patterns []*regexp.Regexp) []error {
 	return errs
 }
 
-// key reports whether values under key are redacted. Keys compare
-// without regard to case.
-func (rd *redactor) key(key string) bool {
-	for _, k := range rd.keys {
-		if strings.EqualFold(key, k) {
-			return true
-		}
-	}
-	return false
-}
-
-// text returns s with every match of the patterns replaced by Redacted.
-func (rd *redactor) text(s string) string {
-	for _, p := range rd.patterns {
-		s = p.ReplaceAllLiteralString(s, Redacted)
-	}
-	return s
-}
-
-// attr redacts one attribute, not the attributes of a group value: the
-// encoder calls it on each attribute as it writes it, groups' included. A
-// redacted key hides its whole value, a group's too. It reports whether it
-// changed a.
-func (rd *redactor) attr(a slog.Attr) (slog.Attr, bool) {
-	if rd.key(a.Key) {
-		return slog.String(a.Key, Redacted), true
-	}
-	if len(rd.patterns) > 0 && a.Value.Kind() == slog.KindString {
-		if s := a.Value.String(); rd.text(s) != s {
-			return slog.String(a.Key, rd.text(s)), true
-		}
-	}
-	return a, false
-}
-
-// attrs redacts attrs at every depth, for handler destinations. It returns
-// attrs itself when nothing is redacted, a copy otherwise.
-func (rd *redactor) attrs(attrs []slog.Attr) []slog.Attr {
+// redactAttrs redacts attrs at every depth, for handler destinations. It
+// returns attrs itself when nothing is redacted, a copy otherwise.
+func redactAttrs(rd *slogenc.Redactor, attrs []slog.Attr) []slog.Attr {
 	var out []slog.Attr
 	for i, a := range attrs {
-		r, changed := rd.attr(a)
+		r, changed := rd.Attr(a)
 		if r.Value.Kind() == slog.KindGroup {
 			if g := r.Value.Group(); len(g) > 0 {
-				if rg := rd.attrs(g); &rg[0] != &g[0] {
+				if rg := redactAttrs(rd, g); &rg[0] != &g[0] {
 					r.Value, changed = slog.GroupValue(rg...), true
 				}
 			}
@@ -104,16 +65,16 @@ func (rd *redactor) attrs(attrs []slog.Attr) []slog.Attr {
 	return out
 }
 
-// record redacts a record for a handler destination: its message and its
-// attributes, at every depth. It returns r itself when nothing changes.
-func (rd *redactor) record(r slog.Record) slog.Record {
+// redactRecord redacts a record for a handler destination: its message and
+// its attributes, at every depth. It returns r itself when nothing changes.
+func redactRecord(rd *slogenc.Redactor, r slog.Record) slog.Record {
 	var attrs []slog.Attr
 	r.Attrs(func(a slog.Attr) bool {
 		attrs = append(attrs, a)
 		return true
 	})
-	redacted := rd.attrs(attrs)
-	msg := rd.text(r.Message)
+	redacted := redactAttrs(rd, attrs)
+	msg := rd.Text(r.Message)
 	if msg == r.Message && (len(attrs) == 0 || &redacted[0] == &attrs[0]) {
 		return r
 	}

@@ -7,6 +7,8 @@ package hydra
 import (
 	"log/slog"
 	"slices"
+
+	"github.com/hydralog/hydra/internal/slogenc"
 )
 
 // scope is one link in the chain of WithAttrs and WithGroup calls that made
@@ -31,7 +33,7 @@ type scope struct {
 // it), a text or JSON destination the scope's attributes formatted.
 type scopeCache struct {
 	h   slog.Handler
-	pre *preformat
+	pre *slogenc.Preformat
 }
 
 func (sc *scope) openGroups() int {
@@ -53,7 +55,7 @@ func (sc *scope) withGroup(name string, nSinks int) *scope {
 // the sink whose slot is i. Each WithAttrs is given a copy of the
 // attributes, since a handler may modify the slice it is given, redacted
 // by rd if it is not nil.
-func (sc *scope) handler(i int, base slog.Handler, rd *redactor) slog.Handler {
+func (sc *scope) handler(i int, base slog.Handler, rd *slogenc.Redactor) slog.Handler {
 	if sc == nil {
 		return base
 	}
@@ -64,7 +66,7 @@ func (sc *scope) handler(i int, base slog.Handler, rd *redactor) slog.Handler {
 	if sc.attrs != nil {
 		as := slices.Clone(sc.attrs)
 		if rd != nil {
-			as = rd.attrs(as)
+			as = redactAttrs(rd, as)
 		}
 		h = h.WithAttrs(as)
 	} else {

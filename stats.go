@@ -117,12 +117,12 @@ func (s *sink) stats() DestinationStats {
 	}
 	if q := s.q; q != nil {
 		ds.Policy = q.policy
-		ds.Capacity = q.ring.capacity()
+		ds.Capacity = q.ring.Cap()
 		ds.Blocked = time.Duration(q.blocked.Load())
 		evicted, abandoned, rejected := q.evicted.Load(), q.abandoned.Load(), q.rejected.Load()
 		ds.Dropped = rejected + evicted + abandoned + shed
-		ds.Accepted = q.ring.enqueued() + rejected
-		q.raiseHighWater(q.ring.len())
+		ds.Accepted = q.ring.Enqueued() + rejected
+		q.raiseHighWater(q.ring.Len())
 		ds.HighWater = int(q.highWater.Load())
 	} else {
 		closed := s.closedDrops.Load()

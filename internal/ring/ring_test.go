@@ -1,4 +1,4 @@
-package hydra
+package ring
 
 import (
 	"math/rand/v2"
@@ -12,35 +12,35 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func pop(r *ring[int]) (int, bool) {
-	s, pos, ok := r.claim()
+func pop(r *Ring[int]) (int, bool) {
+	s, pos, ok := r.Claim()
 	if !ok {
 		return 0, false
 	}
-	v := s.val
-	r.release(s, pos)
+	v := s.Val
+	r.Release(s, pos)
 	return v, true
 }
 
 func TestRingSizeIsAPowerOfTwo(t *testing.T) {
 	for size, want := range map[int]int{1: 2, 2: 2, 3: 4, 1000: 1024, 8192: 8192} {
-		assert.Equal(t, want, newRing[int](size).capacity(), "size %d", size)
+		assert.Equal(t, want, New[int](size).Cap(), "size %d", size)
 	}
 }
 
 func TestRingFIFOAcrossLaps(t *testing.T) {
-	r := newRing[int](4)
+	r := New[int](4)
 	next, want := 0, 0
 	for round := range 50 {
 		n := 1 + round%4 // bursts of 1 to 4 records
 		for range n {
 			v := next
-			require.Equal(t, pushed, r.push(&v, false))
+			require.Equal(t, Pushed, r.Push(&v, false))
 			next++
 		}
-		assert.Equal(t, n, r.len())
+		assert.Equal(t, n, r.Len())
 		for range n {
-			require.True(t, r.ready())
+			require.True(t, r.Ready())
 			got, ok := pop(r)
 			require.True(t, ok)
 			require.Equal(t, want, got)
@@ -48,33 +48,33 @@ func TestRingFIFOAcrossLaps(t *testing.T) {
 		}
 		_, ok := pop(r)
 		require.False(t, ok, "empty")
-		require.False(t, r.ready())
+		require.False(t, r.Ready())
 	}
-	assert.Equal(t, uint64(next), r.enqueued())
+	assert.Equal(t, uint64(next), r.Enqueued())
 }
 
 func TestRingFull(t *testing.T) {
-	r := newRing[int](4)
+	r := New[int](4)
 	for i := range 4 {
-		require.Equal(t, pushed, r.push(&i, false))
+		require.Equal(t, Pushed, r.Push(&i, false))
 	}
 	v := 4
-	assert.Equal(t, ringFull, r.push(&v, false))
+	assert.Equal(t, Full, r.Push(&v, false))
 	got, _ := pop(r)
 	assert.Equal(t, 0, got)
-	assert.Equal(t, pushed, r.push(&v, false), "room after a pop")
+	assert.Equal(t, Pushed, r.Push(&v, false), "room after a pop")
 }
 
 func TestRingReplaceOldest(t *testing.T) {
-	r := newRing[int](4)
+	r := New[int](4)
 	v := 0
-	assert.Equal(t, ringRoom, r.replaceOldest(&v, false), "not full: nothing to evict")
+	assert.Equal(t, Room, r.ReplaceOldest(&v, false), "not full: nothing to evict")
 	for i := 1; i <= 4; i++ {
-		require.Equal(t, pushed, r.push(&i, false))
+		require.Equal(t, Pushed, r.Push(&i, false))
 	}
 	v = 5
-	require.Equal(t, pushed, r.replaceOldest(&v, false))
-	assert.Equal(t, 4, r.len(), "still full")
+	require.Equal(t, Pushed, r.ReplaceOldest(&v, false))
+	assert.Equal(t, 4, r.Len(), "still full")
 	var got []int
 	for {
 		x, ok := pop(r)
@@ -87,39 +87,39 @@ func TestRingReplaceOldest(t *testing.T) {
 }
 
 func TestRingReplaceOldestSparesPinned(t *testing.T) {
-	r := newRing[int](2)
+	r := New[int](2)
 	a, b := 1, 2
-	require.Equal(t, pushed, r.push(&a, true))
-	require.Equal(t, pushed, r.push(&b, false))
+	require.Equal(t, Pushed, r.Push(&a, true))
+	require.Equal(t, Pushed, r.Push(&b, false))
 	v := 3
-	assert.Equal(t, headPinned, r.replaceOldest(&v, false))
+	assert.Equal(t, HeadPinned, r.ReplaceOldest(&v, false))
 	got, _ := pop(r)
 	assert.Equal(t, 1, got, "the pinned record stayed")
 	// The pinned record has left; the head (2) can be evicted once full.
-	require.Equal(t, pushed, r.push(&v, false))
+	require.Equal(t, Pushed, r.Push(&v, false))
 	w := 4
-	assert.Equal(t, pushed, r.replaceOldest(&w, false))
+	assert.Equal(t, Pushed, r.ReplaceOldest(&w, false))
 	got, _ = pop(r)
 	assert.Equal(t, 3, got)
 }
 
 func TestRingClose(t *testing.T) {
-	r := newRing[int](4)
+	r := New[int](4)
 	for i := range 2 {
-		require.Equal(t, pushed, r.push(&i, false))
+		require.Equal(t, Pushed, r.Push(&i, false))
 	}
-	r.close()
+	r.Close()
 	v := 9
-	assert.Equal(t, ringClosed, r.push(&v, false))
-	assert.Equal(t, ringClosed, r.replaceOldest(&v, false))
-	assert.Equal(t, 2, r.len(), "queued records stay")
-	assert.Equal(t, uint64(2), r.enqueued(), "the closed bit is not a count")
+	assert.Equal(t, Closed, r.Push(&v, false))
+	assert.Equal(t, Closed, r.ReplaceOldest(&v, false))
+	assert.Equal(t, 2, r.Len(), "queued records stay")
+	assert.Equal(t, uint64(2), r.Enqueued(), "the closed bit is not a count")
 	for i := range 2 {
 		got, ok := pop(r)
 		require.True(t, ok)
 		assert.Equal(t, i, got)
 	}
-	assert.Zero(t, r.len())
+	assert.Zero(t, r.Len())
 }
 
 // TestRingStress runs producers that push, producers that evict when the
@@ -130,7 +130,7 @@ func TestRingStress(t *testing.T) {
 	const producers, perProducer = 8, 20000
 	deadline := time.Now().Add(3 * time.Second)
 	for round := 0; round < 50 && time.Now().Before(deadline); round++ {
-		r := newRing[int](16)
+		r := New[int](16)
 		// Outcomes of the producers' attempts, one per value.
 		var pushedFree, pushedEvicting, evictedThenClosed, notEntered atomic.Int64
 		var wg sync.WaitGroup
@@ -139,22 +139,22 @@ func TestRingStress(t *testing.T) {
 			wg.Go(func() {
 				for i := range perProducer {
 					v := p*perProducer + i
-					res := r.push(&v, false)
-					if res == pushed {
+					res := r.Push(&v, false)
+					if res == Pushed {
 						pushedFree.Add(1)
 						continue
 					}
-					if res != ringFull || !evict {
+					if res != Full || !evict {
 						runtime.Gosched()
 						notEntered.Add(1)
 						continue
 					}
 					for {
-						if res = r.replaceOldest(&v, false); res != ringRoom {
+						if res = r.ReplaceOldest(&v, false); res != Room {
 							break
 						}
-						if res = r.push(&v, false); res != ringFull {
-							if res == pushed {
+						if res = r.Push(&v, false); res != Full {
+							if res == Pushed {
 								pushedFree.Add(1)
 								res = -1
 							}
@@ -163,9 +163,9 @@ func TestRingStress(t *testing.T) {
 					}
 					switch res {
 					case -1:
-					case pushed:
+					case Pushed:
 						pushedEvicting.Add(1)
-					case evictedClosed:
+					case EvictedClosed:
 						evictedThenClosed.Add(1)
 					default:
 						notEntered.Add(1)
@@ -186,10 +186,10 @@ func TestRingStress(t *testing.T) {
 		for finished := false; ; {
 			v, ok := pop(r)
 			if !ok {
-				if finished && r.len() == 0 {
+				if finished && r.Len() == 0 {
 					break
 				}
-				require.True(t, time.Now().Before(stuck), "no progress: %d queued, %d consumed", r.len(), consumed)
+				require.True(t, time.Now().Before(stuck), "no progress: %d queued, %d consumed", r.Len(), consumed)
 				select {
 				case <-done:
 					finished = true
@@ -205,7 +205,7 @@ func TestRingStress(t *testing.T) {
 			last[p] = i
 			consumed++
 			if consumed == closeAt {
-				r.close()
+				r.Close()
 			}
 		}
 		entered := pushedFree.Load() + pushedEvicting.Load()
@@ -213,6 +213,6 @@ func TestRingStress(t *testing.T) {
 		assert.Equal(t, entered, consumed+evicted, "every value that entered left exactly once")
 		assert.Equal(t, int64(producers*perProducer), entered+evictedThenClosed.Load()+notEntered.Load(),
 			"every attempt has one outcome")
-		assert.Equal(t, uint64(entered), r.enqueued())
+		assert.Equal(t, uint64(entered), r.Enqueued())
 	}
 }

@@ -2,7 +2,7 @@
 // text format, escaping for JSON, and every slog.Kind, as slog's
 // appendTextValue and appendJSONValue do.
 
-package hydra
+package slogenc
 
 import (
 	"bytes"

@@ -1,4 +1,6 @@
-package hydra
+// This file owns the encoder's benchmarks against slog's handlers.
+
+package slogenc
 
 import (
 	"context"
@@ -7,6 +9,10 @@ import (
 	"testing"
 	"time"
 )
+
+// batchBytes is the size of the batch buffer of hydra's stream
+// destinations, which the encoder appends to.
+const batchBytes = 64 << 10
 
 // BenchmarkFormat measures the consumer's formatting of one record: slog's
 // handlers writing to io.Discard against hydra's encoder appending to a
@@ -33,15 +39,16 @@ func BenchmarkFormat(b *testing.B) {
 				}
 			})
 			b.Run("hydra-"+name, func(b *testing.B) {
-				e := newEncoder(format == "json", &Config{}, nil, 0)
-				en := &entry{rec: referenceRecord(12345)}
+				e := New(Options{JSON: format == "json"})
+				r := referenceRecord(12345)
+				p := e.Root()
 				if with {
-					en.scope = (*scope)(nil).withAttrs([]slog.Attr{slog.String("service", "api"), slog.Int("pid", 4242)}, 1)
+					p = e.WithAttrs(p, []slog.Attr{slog.String("service", "api"), slog.Int("pid", 4242)})
 				}
 				buf := make([]byte, 0, batchBytes)
 				b.ReportAllocs()
 				for b.Loop() {
-					buf = e.append(buf[:0], en)
+					buf = e.Append(buf[:0], p, &r)
 				}
 			})
 		}
@@ -64,12 +71,13 @@ func BenchmarkFormatVsSlog(b *testing.B) {
 				if format == "text" {
 					h = slog.NewTextHandler(io.Discard, nil)
 				}
-				e := newEncoder(format == "json", &Config{}, nil, 0)
-				en := &entry{rec: referenceRecord(12345)}
+				e := New(Options{JSON: format == "json"})
+				r := referenceRecord(12345)
+				p := e.Root()
 				if with {
 					bound := []slog.Attr{slog.String("service", "api"), slog.Int("pid", 4242)}
 					h = h.WithAttrs(bound)
-					en.scope = (*scope)(nil).withAttrs(bound, 1)
+					p = e.WithAttrs(p, bound)
 				}
 				buf := make([]byte, 0, batchBytes)
 				const chunk = 64
@@ -78,11 +86,11 @@ func BenchmarkFormatVsSlog(b *testing.B) {
 				for i := 0; i < b.N; i += chunk {
 					t0 := time.Now()
 					for range chunk {
-						h.Handle(context.Background(), en.rec)
+						h.Handle(context.Background(), r)
 					}
 					t1 := time.Now()
 					for range chunk {
-						buf = e.append(buf[:0], en)
+						buf = e.Append(buf[:0], p, &r)
 					}
 					t2 := time.Now()
 					tSlog += t1.Sub(t0)

@@ -1,8 +1,9 @@
-// This file owns how the encoder writes times: RFC 3339 with milliseconds
-// in text and with nanoseconds in JSON, as slog writes them, reusing the
-// formatted second of the previous time.
+// This file owns how the encoder writes times and durations: times in
+// RFC 3339 with milliseconds in text and with nanoseconds in JSON, as slog
+// writes them, reusing the formatted second of the previous time;
+// durations as time.Duration.String, without allocating.
 
-package hydra
+package slogenc
 
 import (
 	"strconv"
@@ -105,4 +106,98 @@ func (s *encodeState) appendJSONTime(t time.Time) {
 	}
 	s.buf = append(s.buf, zone...)
 	s.buf = append(s.buf, '"')
+}
+
+// appendDuration writes d.String() without allocating. It follows
+// time.Duration.format.
+func appendDuration(dst []byte, d time.Duration) []byte {
+	var buf [32]byte
+	w := len(buf)
+	u := uint64(d)
+	neg := d < 0
+	if neg {
+		u = -u
+	}
+	if u < uint64(time.Second) {
+		var prec int
+		w--
+		buf[w] = 's'
+		w--
+		switch {
+		case u == 0:
+			buf[w] = '0'
+			return append(dst, buf[w:]...)
+		case u < uint64(time.Microsecond):
+			prec = 0
+			buf[w] = 'n'
+		case u < uint64(time.Millisecond):
+			prec = 3
+			w-- // "µ" takes two bytes
+			copy(buf[w:], "µ")
+		default:
+			prec = 6
+			buf[w] = 'm'
+		}
+		w, u = fmtFrac(buf[:w], u, prec)
+		w = fmtInt(buf[:w], u)
+	} else {
+		w--
+		buf[w] = 's'
+		w, u = fmtFrac(buf[:w], u, 9)
+		w = fmtInt(buf[:w], u%60)
+		u /= 60
+		if u > 0 {
+			w--
+			buf[w] = 'm'
+			w = fmtInt(buf[:w], u%60)
+			u /= 60
+			if u > 0 {
+				w--
+				buf[w] = 'h'
+				w = fmtInt(buf[:w], u)
+			}
+		}
+	}
+	if neg {
+		w--
+		buf[w] = '-'
+	}
+	return append(dst, buf[w:]...)
+}
+
+// fmtFrac writes the fraction of v/10**prec into the tail of buf, without
+// trailing zeros, and returns where it starts and v/10**prec.
+func fmtFrac(buf []byte, v uint64, prec int) (nw int, nv uint64) {
+	w := len(buf)
+	print := false
+	for range prec {
+		digit := v % 10
+		print = print || digit != 0
+		if print {
+			w--
+			buf[w] = byte(digit) + '0'
+		}
+		v /= 10
+	}
+	if print {
+		w--
+		buf[w] = '.'
+	}
+	return w, v
+}
+
+// fmtInt writes v into the tail of buf and returns where it starts.
+func fmtInt(buf []byte, v uint64) int {
+	w := len(buf)
+	if v == 0 {
+		w--
+		buf[w] = '0'
+	} else {
+		for v > 0 {
+			w--
+			buf[w] = byte(v%10) + '0'
+			v /= 10
+		}
+	}
+	return w
 }

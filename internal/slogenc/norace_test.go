@@ -1,0 +1,5 @@
+//go:build !race
+
+package slogenc
+
+const raceEnabled = false
