@@ -298,7 +298,7 @@ func TestContextAttrsReachEveryDestination(t *testing.T) {
 			case !ok:
 				return nil
 			}
-			return []slog.Attr{slog.String("request_id", id), slog.Any("lazy", valuer{slog.IntValue(7)})}
+			return []slog.Attr{slog.String("request_id", id), slog.Any("lazy", lazyInt(7))}
 		},
 		Layers: map[string]Layer{"L": {Destinations: []Destination{
 			{Type: "writer", Writer: out, Format: "json"},
@@ -322,3 +322,8 @@ func TestContextAttrsReachEveryDestination(t *testing.T) {
 	require.Len(t, heard.get(), 1)
 	assert.ErrorContains(t, heard.get()[0], "ContextAttrs panicked: ContextAttrs exploded")
 }
+
+// lazyInt is a LogValuer.
+type lazyInt int
+
+func (n lazyInt) LogValue() slog.Value { return slog.IntValue(int(n)) }
