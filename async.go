@@ -1,13 +1,12 @@
-// This file owns the asynchronous side of a destination: its queue, the
-// consumer goroutine that drains it, and how callers and the consumer wake
-// each other.
+// This file owns the queue of an asynchronous destination: the ring of
+// entries between the callers and the consumer (consumer.go), and how they
+// wake each other. policy.go holds what a caller does when it is full.
 
 package hydra
 
 import (
 	"context"
 	"log/slog"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,7 +46,6 @@ type queue struct {
 	flushReq  atomic.Uint64 // Flush requests made
 	flushDone atomic.Uint64 // Flush requests the consumer has served
 	completed atomic.Uint64 // every position below it is written, failed or dropped
-	closing   atomic.Bool   // set by Shutdown after the ring is closed
 	abandon   atomic.Bool   // set by Shutdown at its deadline: drop what is queued
 	done      chan struct{} // closed when the consumer goroutine returns
 
@@ -158,99 +156,4 @@ func (s *notifier) broadcast() {
 		s.ch = nil
 	}
 	s.mu.Unlock()
-}
-
-// run is the consumer goroutine of an asynchronous sink. It drains the
-// queue in batches, parks on q.wakeup when there is nothing to do, and
-// returns after Shutdown once the queue is empty (or abandoned), having
-// written the pending drop notice and closed the output.
-func (s *sink) run() {
-	q := s.q
-	defer close(q.done)
-	for {
-		s.batch()
-		if q.abandon.Load() {
-			s.abandonQueued()
-			s.closeOutput()
-			return
-		}
-		if q.closing.Load() && q.ring.Len() == 0 {
-			break
-		}
-		if s.hasWork() {
-			continue
-		}
-		q.parked.Store(true)
-		if s.hasWork() {
-			q.parked.Store(false) // a token may still arrive: the next park consumes it
-			continue
-		}
-		<-q.wakeup
-	}
-	s.writeNotices(true)
-	s.settle(s.out.flush())
-	s.closeOutput()
-}
-
-// hasWork reports whether the consumer has something to do now. A closing
-// queue whose oldest position is claimed but not yet filled has nothing to
-// do: the producer filling it wakes the consumer.
-func (s *sink) hasWork() bool {
-	q := s.q
-	return q.ring.Ready() ||
-		q.flushReq.Load() != q.flushDone.Load() ||
-		q.abandon.Load() ||
-		(q.closing.Load() && q.ring.Len() == 0)
-}
-
-// batch writes the records queued now, up to one batch: the drop notice
-// first if one is due, then records until the queue is empty or the output
-// wants to write. It then updates completed and serves Flush.
-func (s *sink) batch() {
-	q := s.q
-	want := q.flushReq.Load()
-	q.raiseHighWater(q.ring.Len())
-	s.writeNotices(want != q.flushDone.Load() || q.closing.Load())
-	var next uint64 // the position after the last record taken
-	n := 0          // records taken
-	for !s.out.full() {
-		sl, pos, ok := q.ring.Claim()
-		if !ok {
-			break
-		}
-		// Copy the record out and free its slot before formatting it: add
-		// may write, and a slot held while a write stalls is one the
-		// producers can neither fill nor evict (see TestDropOldest...).
-		s.cur = sl.Val
-		q.ring.Release(sl, pos)
-		q.room.freed()
-		s.settle(s.out.add(&s.cur))
-		next = pos + 1
-		n++
-	}
-	s.cur = entry{} // do not keep the last record's values alive
-	s.settle(s.out.flush())
-	if n > 0 {
-		q.completed.Store(next)
-	}
-	q.flushDone.Store(want)
-	q.progress.broadcast()
-}
-
-// abandonQueued drops every record still queued, after Shutdown's deadline.
-// The ring is closed, so the set of queued records is final; a position
-// claimed but not yet filled is waited for (its producer is running).
-func (s *sink) abandonQueued() {
-	q := s.q
-	for q.ring.Len() > 0 {
-		sl, pos, ok := q.ring.Claim()
-		if !ok {
-			runtime.Gosched()
-			continue
-		}
-		q.ring.Release(sl, pos)
-		q.abandoned.Add(1)
-		q.completed.Store(pos + 1)
-	}
-	q.progress.broadcast()
 }

@@ -67,13 +67,14 @@ func (q *queue) waitFlushed(ctx context.Context, target, req uint64) error {
 //     waited for (monitor.done): it may be inside Handle, waiting for room
 //     in a full queue, and its last record belongs in the output.
 //  2. The queues close (closeQueues, once): core.closed is set, so Rotate
-//     and Reopen refuse; every ring is closed, so Handle counts each new
-//     record as dropped and returns ErrClosed; queue.closing tells each
-//     consumer to drain and stop; room.closed wakes the callers waiting
-//     for room, who find the ring closed. Sync destinations close their
-//     output here.
+//     and Reopen refuse; every ring is closed (its closed bit), so Handle
+//     counts each new record as dropped and returns ErrClosed; each
+//     consumer is woken, and finds the ring closed; room.closed wakes the
+//     callers waiting for room, who find it closed too. Sync destinations
+//     close their output here (sink.closed).
 //  3. Each consumer writes what is queued and the pending notices, closes
-//     its output and closes queue.done. Shutdown waits for every one.
+//     its output (sink.closed) and closes queue.done. Shutdown waits for
+//     every one.
 //
 // At the deadline, in step 1 or 3, Shutdown closes the queues if step 2
 // was not reached (which also frees a monitor waiting for room) and sets
@@ -139,7 +140,6 @@ func (c *core) closeQueues() {
 			continue
 		}
 		q.ring.Close()
-		q.closing.Store(true)
 		q.wake()
 		close(q.room.closed)
 	}

@@ -123,6 +123,9 @@ func (r *Ring[T]) Enqueued() uint64 { return r.tail.Load() &^ closedBit }
 // and can be dequeued.
 func (r *Ring[T]) Close() { r.tail.Or(closedBit) }
 
+// Closed reports whether Close was called.
+func (r *Ring[T]) Closed() bool { return r.tail.Load()&closedBit != 0 }
+
 // Push enqueues *v if there is a free slot. It never waits.
 func (r *Ring[T]) Push(v *T, pinned bool) Result {
 	s, pos, res := r.Reserve()
