@@ -317,8 +317,10 @@ func TestUnknownLayersAreCountedAndReportedOnce(t *testing.T) {
 
 func TestUnknownLayerReportsAreBounded(t *testing.T) {
 	var heard errorList
-	cfg := oneLayer(Destination{Type: "null"})
-	cfg.OnError = heard.add
+	cfg := Config{OnError: heard.add, Layers: map[string]Layer{
+		"A":              {Destinations: []Destination{{Type: "null"}}},
+		DefaultLayerName: {Destinations: []Destination{{Type: "null"}}},
+	}}
 	h := newTest(t, cfg)
 	l := slog.New(h)
 	for i := range 1000 {

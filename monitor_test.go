@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"expvar"
+	"fmt"
 	"log/slog"
 	"testing"
 	"testing/synctest"
@@ -50,12 +51,13 @@ func TestMonitorLogsStatsIntoALayer(t *testing.T) {
 func TestPublishExpvar(t *testing.T) {
 	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{{Type: "null"}}}}})
 	logN(slog.New(h), "m", 3)
-	require.NoError(t, h.PublishExpvar("hydra-test-stats"))
+	name := fmt.Sprint("hydra-test-stats-", time.Now().UnixNano()) // expvar names live as long as the process
+	require.NoError(t, h.PublishExpvar(name))
 	var st Stats
-	require.NoError(t, json.Unmarshal([]byte(expvar.Get("hydra-test-stats").String()), &st))
+	require.NoError(t, json.Unmarshal([]byte(expvar.Get(name).String()), &st))
 	assert.Equal(t, uint64(3), st.Accepted)
 	assert.Equal(t, "null", st.Destinations[0].Name)
-	assert.ErrorContains(t, h.PublishExpvar("hydra-test-stats"), "published already")
+	assert.ErrorContains(t, h.PublishExpvar(name), "published already")
 }
 
 func TestMonitorConfigErrors(t *testing.T) {

@@ -19,7 +19,8 @@ type Stats struct {
 	Throttled, Sampled                 uint64
 	// Unknown counts the records that named a layer that is not
 	// configured (a typo, say); they went to the default layer. Each
-	// distinct name is reported once through Config.OnError.
+	// distinct name is reported once through Config.OnError. A Config
+	// with one layer sends every record there unread: none is counted.
 	Unknown      uint64
 	Destinations []DestinationStats
 	Layers       []LayerStats
