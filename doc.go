@@ -112,3 +112,56 @@
 // contents, as in every asynchronous logger: log a copy, or implement
 // [slog.LogValuer].
 package hydra
+
+// For the maintainer: the nouns of the code, and the files in the order a
+// record meets them.
+//
+// Nouns:
+//
+//   - layer: a named stream of records (Config.Layers); each record goes
+//     to exactly one. Its routes, level and shaping live in a layer.
+//   - destination: one place a layer's records go, as the user wrote it
+//     (Destination). After defaults and checks it is a spec.
+//   - target: what a destination writes to: a file (by its real path), a
+//     stream, a comparable Writer or Handler.
+//   - sink: a destination after sharing. Destinations with the same target
+//     and settings, in any layers, are one sink: one queue, one output,
+//     one set of counters, one unique name.
+//   - route: a layer's link to a sink, with the destination's own level.
+//   - queue: the bounded ring (internal/ring) in front of an asynchronous
+//     sink, with its overflow policy; one consumer goroutine drains it.
+//   - output: what the consumer hands records to: a stream output
+//     (formats records into a batch of whole records, one Write each), a
+//     handler output, the null output, or a breaker around one of them.
+//   - scope: what WithAttrs and WithGroup bound to a Handler; each sink
+//     derives what it needs from it once and caches it in the scope.
+//   - notice: a record a sink writes about records it did not get
+//     (DropNotice, SkipNotice); written, never counted.
+//
+// A record's path, file by file:
+//
+//	config.go       the user's Config and the types of its fields
+//	build.go        New: Config → core (layers, routes, sinks), every problem at once
+//	destination.go  one destination: the types and their rules, the checks, the spec
+//	share.go        targets, sharing, names
+//	open.go         outputs, files and queues opened
+//	handler.go      Handler and the four slog methods; Handle is the caller's path
+//	layers.go       which layer, and the levels
+//	shaping.go      rate limit and sampling, on the caller
+//	prepare.go      the scan for the layer and LogValuers; resolving
+//	scope.go        what With and WithGroup bound
+//	policy.go       enqueue, and what a full queue does (the overflow policies)
+//	async.go        the queue and how callers and the consumer wake each other
+//	consumer.go     the consumer goroutine: batches, Flush, stop
+//	sink.go         a sink: its counters, the Sync path, settling results
+//	output.go       the output interface; handler and null outputs
+//	stream.go       batches of whole records, one Write each
+//	format.go       text and JSON through internal/slogenc
+//	breaker.go      the circuit breaker and its fallback
+//	rotate.go       files: Rotate and Reopen (internal/logfile: lumberjack)
+//	notice.go       drop and skip notices
+//	report.go       errors off the caller's goroutine: OnError, Flush, Close
+//	stats.go        Stats
+//	monitor.go      the Monitor record and expvar
+//	redact.go       redaction for handler destinations
+//	lifecycle.go    Flush, the order of closing, Rotate, Reopen, SetLevel
