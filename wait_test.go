@@ -15,44 +15,59 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// mustWait runs log, which must wait: it checks that log has not returned
-// 50ms later, then calls release and waits for log to return.
+// waitedFor is how long, in a bubble's time, mustWait keeps a caller
+// waiting before it releases it.
+const waitedFor = 50 * time.Millisecond
+
+// mustWait runs log, which must wait, and must be called in a synctest
+// bubble in which the Handler was created, so that its consumers and the
+// channels they and the callers block on belong to the bubble. Once every
+// other goroutine of the bubble is durably blocked, log must not have
+// returned; nor waitedFor later, when whatever timers they set have fired.
+// mustWait then calls release and waits for log to return.
 func mustWait(t *testing.T, why string, log, release func()) {
 	t.Helper()
 	returned := make(chan struct{})
 	go func() {
+		defer close(returned)
 		log()
-		close(returned)
 	}()
-	select {
-	case <-returned:
-		t.Fatal(why)
-	case <-time.After(50 * time.Millisecond):
+	for _, wait := range []time.Duration{0, waitedFor} {
+		time.Sleep(wait)
+		synctest.Wait()
+		select {
+		case <-returned:
+			t.Fatalf("%s (returned after %v)", why, wait)
+		default:
+		}
 	}
 	release()
 	<-returned
 }
 
 func TestNeverDropWaitsUnderDropNewest(t *testing.T) {
-	h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropNewest, NeverDrop: slog.LevelError})
-	l.Info("a")
-	l.Info("b")
-	l.Info("dropped")
-	mustWait(t, "a protected record must wait for room, not be dropped", func() { l.Error("protected") }, w.Release)
-	require.NoError(t, h.Close())
-	assert.Equal(t, []string{"first", DropNotice, "a", "b", "protected"}, messages(t, w.out.Bytes()))
-	assert.Positive(t, h.Stats().Destinations[0].Blocked)
+	synctest.Test(t, func(t *testing.T) {
+		h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropNewest, NeverDrop: slog.LevelError})
+		l.Info("a")
+		l.Info("b")
+		l.Info("dropped")
+		mustWait(t, "a protected record must wait for room, not be dropped", func() { l.Error("protected") }, w.Release)
+		require.NoError(t, h.Close())
+		assert.Equal(t, []string{"first", DropNotice, "a", "b", "protected"}, messages(t, w.out.Bytes()))
+		assert.Equal(t, waitedFor, h.Stats().Destinations[0].Blocked, "the protected record waited until released")
+	})
 }
 
-// askedValuer counts the calls to its LogValue.
 func TestBlockWaitsForRoom(t *testing.T) {
-	h, l, w := stalled(t, AsyncOptions{QueueSize: 2})
-	l.Info("a")
-	l.Info("a2")
-	mustWait(t, "Block must wait while the queue is full", func() { l.Info("b") }, w.Release)
-	require.NoError(t, h.Close())
-	assert.Equal(t, []string{"first", "a", "a2", "b"}, messages(t, w.out.Bytes()))
-	assert.GreaterOrEqual(t, h.Stats().Destinations[0].Blocked, 50*time.Millisecond)
+	synctest.Test(t, func(t *testing.T) {
+		h, l, w := stalled(t, AsyncOptions{QueueSize: 2})
+		l.Info("a")
+		l.Info("a2")
+		mustWait(t, "Block must wait while the queue is full", func() { l.Info("b") }, w.Release)
+		require.NoError(t, h.Close())
+		assert.Equal(t, []string{"first", "a", "a2", "b"}, messages(t, w.out.Bytes()))
+		assert.Equal(t, waitedFor, h.Stats().Destinations[0].Blocked, "the caller waited until released")
+	})
 }
 
 // TestBlockedCallerTakesRoomFreedBeforeAStalledWrite fills a Block queue,
@@ -121,27 +136,34 @@ func TestBlockTimeoutBoundsTheWait(t *testing.T) {
 }
 
 func TestStalledDestinationDoesNotStallAnother(t *testing.T) {
-	stuck := newStallWriter()
-	defer stuck.Release()
-	free := &syncBuffer{}
-	h := newTest(t, Config{Layers: map[string]Layer{
-		"STUCK": {Destinations: []Destination{{Type: "writer", Writer: stuck, Async: &AsyncOptions{QueueSize: 4}}}},
-		"FREE":  {Destinations: []Destination{{Type: "writer", Writer: free}}},
-	}})
-	l := slog.New(h)
-	blocked := make(chan struct{})
-	go func() {
-		defer close(blocked)
-		logN(l.With("layer", "STUCK"), "m", 100) // blocks once the queue is full
-	}()
-	<-stuck.started
-	logN(l.With("layer", "FREE"), "m", 1000)
-	require.Eventually(t, func() bool { return len(lines(free.Bytes())) == 1000 }, 10*time.Second, time.Millisecond)
-	select {
-	case <-blocked:
-		t.Fatal("the STUCK producer should still be waiting")
-	default:
-	}
-	stuck.Release()
-	<-blocked
+	synctest.Test(t, func(t *testing.T) {
+		stuck := newStallWriter()
+		defer stuck.Release()
+		free := &syncBuffer{}
+		h := newTest(t, Config{Layers: map[string]Layer{
+			"STUCK": {Destinations: []Destination{{Type: "writer", Writer: stuck, Async: &AsyncOptions{QueueSize: 4}}}},
+			"FREE":  {Destinations: []Destination{{Type: "writer", Writer: free}}},
+		}})
+		l := slog.New(h)
+		returned := make(chan struct{})
+		go func() {
+			defer close(returned)
+			logN(l.With("layer", "STUCK"), "m", 100) // blocks once the queue is full
+		}()
+		<-stuck.started
+		logN(l.With("layer", "FREE"), "m", 1000)
+		synctest.Wait() // both consumers and the STUCK producer are blocked, or done
+		assert.Len(t, lines(free.Bytes()), 1000, "FREE wrote everything while STUCK is stalled")
+		time.Sleep(waitedFor) // STUCK stays stalled: its producer must still wait
+		synctest.Wait()
+		select {
+		case <-returned:
+			t.Fatal("the STUCK producer should still be waiting")
+		default:
+		}
+		stuck.Release()
+		<-returned
+		require.NoError(t, h.Close())
+		assert.Len(t, lines(stuck.out.Bytes()), 100, "Block lost nothing")
+	})
 }
