@@ -70,45 +70,63 @@ func TestBlockWaitsForRoom(t *testing.T) {
 	})
 }
 
-// TestBlockedCallerTakesRoomFreedBeforeAStalledWrite fills a Block queue,
-// then lets the consumer take records off it until its batch is full and
-// its write stalls: the room it freed must go to the waiting caller at
-// once, not after the write.
+// TestBlockedCallerTakesRoomFreedBeforeAStalledWrite has a caller wait on a
+// full Block queue while the consumer is stalled in the middle of a batch,
+// then lets the consumer go on with that batch, taking records off the
+// queue, until its next write stalls: the room it freed must go to the
+// waiting caller at once, not after the write. The caller starts waiting
+// only once the consumer is in the middle of a batch, so that no batch
+// ends, and no room is announced at a batch's end, before that write.
 func TestBlockedCallerTakesRoomFreedBeforeAStalledWrite(t *testing.T) {
-	w := &gatedWriter{gates: []chan struct{}{make(chan struct{}), make(chan struct{})}, started: make(chan int, 16)}
-	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-		{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, BlockTimeout: 10 * time.Second}},
-	}}}})
-	var release sync.Once
-	releaseAll := func() { release.Do(func() { close(w.gates[1]) }) }
-	defer releaseAll()
-	l := slog.New(h)
-	l.Info("first")
-	require.Equal(t, 0, <-w.started) // the consumer waits in Write 0
-	pad := strings.Repeat("x", batchBytes/3)
-	for i := range 4 { // the queue is full: four records of a third of a batch each
-		l.Info("big", "i", i, "pad", pad)
-	}
-	waited := make(chan time.Duration)
-	go func() {
-		start := time.Now()
-		l.Info("waiting") // blocks: the queue is full
-		waited <- time.Since(start)
-	}()
-	time.Sleep(20 * time.Millisecond)
-	close(w.gates[0])
-	// The consumer takes three bigs (a full batch) and four slots are free,
-	// then writes and stalls in Write 1 with the fourth carried over.
-	require.Equal(t, 1, <-w.started)
-	select {
-	case d := <-waited:
-		assert.Less(t, d, 5*time.Second)
-	case <-time.After(5 * time.Second):
-		t.Fatal("the caller still waits for room the consumer freed before its write stalled")
-	}
-	releaseAll()
-	require.NoError(t, h.Close())
-	assert.Zero(t, h.Stats().Dropped)
+	synctest.Test(t, func(t *testing.T) {
+		w := &gatedWriter{gates: []chan struct{}{make(chan struct{}), make(chan struct{}), make(chan struct{})}, started: make(chan int, 16)}
+		h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
+			{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, BlockTimeout: 10 * time.Second}},
+		}}}})
+		var opened [3]sync.Once
+		open := func(gate int) { opened[gate].Do(func() { close(w.gates[gate]) }) }
+		defer open(2) // so that Close returns, if the test fails
+		defer open(1)
+		defer open(0)
+		l := slog.New(h)
+		l.Info("first")
+		require.Equal(t, 0, <-w.started) // the consumer waits in Write 0
+		pad := strings.Repeat("x", batchBytes/3)
+		for i := range 4 { // the queue is full: four records of a third of a batch each
+			l.Info("big", "i", i, "pad", pad)
+		}
+		open(0)
+		// The consumer takes three bigs, the third of which does not fit
+		// beside the first two: it writes them and stalls in Write 1, in
+		// the middle of its batch, with the third carried over.
+		require.Equal(t, 1, <-w.started)
+		returned := make(chan struct{})
+		go func() {
+			defer close(returned)
+			logN(l, "small", 5) // fills the three free slots, then waits
+		}()
+		synctest.Wait()
+		select {
+		case <-returned:
+			t.Fatal("the queue is full: the caller must wait")
+		default:
+		}
+		open(1)
+		// The consumer goes on with its batch: it takes the fourth big and
+		// the smalls, the caller's last ones too if they come in time, then
+		// writes and stalls in Write 2.
+		require.Equal(t, 2, <-w.started)
+		synctest.Wait() // the consumer is stalled, and the caller has returned or waits still
+		select {
+		case <-returned:
+		default:
+			t.Fatal("the caller still waits for room the consumer freed before its write stalled")
+		}
+		open(2)
+		require.NoError(t, h.Close())
+		assert.Zero(t, h.Stats().Dropped)
+		assert.Equal(t, []string{"first", "big", "big", "big", "big", "small", "small", "small", "small", "small"}, messages(t, w.out.Bytes()))
+	})
 }
 
 func TestBlockTimeoutBoundsTheWait(t *testing.T) {
