@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hydralog/hydra"
@@ -325,14 +326,18 @@ func Example_redact() {
 }
 
 // A Monitor logs the stats into a layer at an interval, the seed's MONITOR
-// layer; PublishExpvar serves them on /debug/vars.
+// layer; PublishExpvar serves them on /debug/vars. Here the stats are DEBUG
+// records, which the MONITOR layer (at INFO) lets through only once it is
+// set to DEBUG, so that the first one written, printed below, counts the
+// "work" record, whenever the ticks come.
 func ExampleMonitor() {
+	stats := &firstLine{line: make(chan string, 1)}
 	h := hydra.NewHandler(hydra.Config{
 		DefaultLayer: "APP",
-		Monitor:      &hydra.Monitor{Layer: "MONITOR", Interval: 100 * time.Millisecond},
+		Monitor:      &hydra.Monitor{Layer: "MONITOR", Interval: 100 * time.Millisecond, Level: slog.LevelDebug},
 		Layers: map[string]hydra.Layer{
 			"APP":     {Destinations: []hydra.Destination{{Type: "null"}}},
-			"MONITOR": {Destinations: []hydra.Destination{{Type: "stdout", Format: "json"}}},
+			"MONITOR": {Destinations: []hydra.Destination{{Type: "writer", Writer: stats, Format: "json"}}},
 		},
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			if len(groups) > 0 || (a.Key != slog.MessageKey && a.Key != "accepted" && a.Key != "dropped") {
@@ -342,8 +347,25 @@ func ExampleMonitor() {
 		},
 	})
 	slog.New(h).Info("work")
-	time.Sleep(150 * time.Millisecond) // one tick
+	h.SetLevel("MONITOR", slog.LevelDebug)
+	fmt.Print(<-stats.line) // the first tick since SetLevel
 	h.Close()
 	// Output:
 	// {"msg":"hydra: stats","accepted":1,"dropped":0}
+}
+
+// firstLine is a writer that passes the first line written to it on line,
+// and discards everything else: what ExampleMonitor prints does not depend
+// on how many ticks come before Close.
+type firstLine struct {
+	once sync.Once
+	line chan string
+}
+
+func (w *firstLine) Write(p []byte) (int, error) {
+	w.once.Do(func() {
+		first, _, _ := strings.Cut(string(p), "\n")
+		w.line <- first + "\n"
+	})
+	return len(p), nil
 }

@@ -68,14 +68,20 @@ func TestCloseDuringWrites(t *testing.T) {
 			var ok, closed atomic.Int64
 			var wg sync.WaitGroup
 			start := make(chan struct{})
+			logging := make(chan struct{}) // closed once a goroutine has logged 100 records
+			var once sync.Once
 			for g := range 8 {
 				wg.Go(func() {
+					defer once.Do(func() { close(logging) }) // if it returns before its 100th
 					<-start
 					for i := 0; ; i++ {
+						if i == 100 {
+							once.Do(func() { close(logging) })
+						}
 						r := slog.NewRecord(time.Now(), slog.LevelInfo, "m", 0)
 						r.AddAttrs(slog.Int("g", g), slog.Int("i", i))
 						if err := h.Handle(context.Background(), r); err != nil {
-							require.ErrorIs(t, err, ErrClosed)
+							assert.ErrorIs(t, err, ErrClosed)
 							closed.Add(1)
 							return
 						}
@@ -84,7 +90,7 @@ func TestCloseDuringWrites(t *testing.T) {
 				})
 			}
 			close(start)
-			time.Sleep(20 * time.Millisecond)
+			<-logging // Close comes while records are being logged
 			require.NoError(t, h.Close())
 			wg.Wait()
 			st := h.Stats()

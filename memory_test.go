@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -56,21 +57,29 @@ func TestMemoryBoundedByQueue(t *testing.T) {
 }
 
 // TestMemoryFlatWhileBlocked holds callers under Block against a stalled
-// destination: however long they wait, they hold no more memory.
+// destination: however long they wait, they hold no more memory. It runs
+// in a synctest bubble, so that "the callers are blocked" is a fact
+// (synctest.Wait) rather than a guess, and the wait is half a second of
+// the bubble's time, in which whatever timers the callers set do fire.
 func TestMemoryFlatWhileBlocked(t *testing.T) {
-	h, l, w := stalled(t, AsyncOptions{QueueSize: 64})
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() { logN(l, "m", 200) }) // blocks once 64 are queued
-	}
-	require.Eventually(t, func() bool { return h.Stats().Destinations[0].Queued >= 64 }, 5*time.Second, time.Millisecond)
-	time.Sleep(50 * time.Millisecond)
-	early := heapInUse()
-	time.Sleep(500 * time.Millisecond)
-	late := heapInUse()
-	assert.Less(t, late-early, int64(64<<10), "the heap grew by %d bytes while the callers waited", late-early)
-	w.Release()
-	wg.Wait()
-	require.NoError(t, h.Close())
-	assert.Equal(t, uint64(1+8*200), h.Stats().Written, "Block lost nothing")
+	synctest.Test(t, func(t *testing.T) {
+		const callers, wait = 8, 500 * time.Millisecond
+		h, l, w := stalled(t, AsyncOptions{QueueSize: 64})
+		var wg sync.WaitGroup
+		for range callers {
+			wg.Go(func() { logN(l, "m", 200) }) // blocks once 64 are queued
+		}
+		synctest.Wait() // every caller waits for room
+		require.Equal(t, 1+64, h.Stats().Destinations[0].Queued, "\"first\", being written, and a full queue")
+		early := heapInUse()
+		time.Sleep(wait)
+		synctest.Wait()
+		late := heapInUse()
+		assert.Less(t, late-early, int64(64<<10), "the heap grew by %d bytes while the callers waited", late-early)
+		w.Release()
+		wg.Wait()
+		require.NoError(t, h.Close())
+		assert.Equal(t, uint64(1+callers*200), h.Stats().Written, "Block lost nothing")
+		assert.Equal(t, callers*wait, h.Stats().Destinations[0].Blocked, "every caller waited all along")
+	})
 }

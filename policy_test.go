@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -199,6 +200,10 @@ func TestRefusedRecordIsNotRead(t *testing.T) {
 // the record: a full one drops its copy, the others still get theirs, and
 // a destination that protects the level waits for room.
 func TestRecordRefusedByOneDestinationReachesTheOthers(t *testing.T) {
+	synctest.Test(t, recordRefusedByOneDestinationReachesTheOthers) // see mustWait
+}
+
+func recordRefusedByOneDestinationReachesTheOthers(t *testing.T) {
 	full, free, protecting := newStallWriter(), &syncBuffer{}, newStallWriter()
 	h := newTest(t, Config{Layers: map[string]Layer{
 		"L": {Destinations: []Destination{
@@ -229,6 +234,10 @@ func TestRecordRefusedByOneDestinationReachesTheOthers(t *testing.T) {
 }
 
 func TestDropOldestSparesProtectedRecords(t *testing.T) {
+	synctest.Test(t, dropOldestSparesProtectedRecords) // see mustWait
+}
+
+func dropOldestSparesProtectedRecords(t *testing.T) {
 	h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropOldest, NeverDrop: slog.LevelError})
 	l.Info("a")
 	l.Error("p1")

@@ -144,26 +144,36 @@ func TestRotationUnderConcurrentLoad(t *testing.T) {
 	h := newTest(t, oneLayer(Destination{Type: "file", Path: path, Format: "json", Rotation: Rotation{MaxSizeMB: 1}}))
 	l := slog.New(h).With("layer", "L")
 	pad := strings.Repeat("p", 150)
+	logging := make(chan struct{}) // closed once the first record is logged
 	stop := make(chan struct{})
 	rotations := make(chan int)
 	go func() {
 		n := 0
 		defer func() { rotations <- n }()
+		<-logging
 		for {
+			// Not require: this is not the test's goroutine.
+			if !assert.NoError(t, h.Rotate()) {
+				return
+			}
+			n++
+			// The pause paces the rotations, so that they come among the
+			// size rotations rather than in a burst; it synchronizes
+			// nothing. (Rotations in a burst are TestRapidRotationsLoseNothing.)
 			select {
 			case <-stop:
 				return
-			case <-time.After(15 * time.Millisecond): // apart, see "Known issues"
-				require.NoError(t, h.Rotate())
-				n++
+			case <-time.After(15 * time.Millisecond):
 			}
 		}
 	}()
+	var once sync.Once
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		wg.Go(func() {
 			for i := range perGoroutine {
 				l.Info("m", "g", g, "i", i, "pad", pad)
+				once.Do(func() { close(logging) })
 			}
 		})
 	}

@@ -15,85 +15,118 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// mustWait runs log, which must wait: it checks that log has not returned
-// 50ms later, then calls release and waits for log to return.
+// waitedFor is how long, in a bubble's time, mustWait keeps a caller
+// waiting before it releases it.
+const waitedFor = 50 * time.Millisecond
+
+// mustWait runs log, which must wait, and must be called in a synctest
+// bubble in which the Handler was created, so that its consumers and the
+// channels they and the callers block on belong to the bubble. Once every
+// other goroutine of the bubble is durably blocked, log must not have
+// returned; nor waitedFor later, when whatever timers they set have fired.
+// mustWait then calls release and waits for log to return.
 func mustWait(t *testing.T, why string, log, release func()) {
 	t.Helper()
 	returned := make(chan struct{})
 	go func() {
+		defer close(returned)
 		log()
-		close(returned)
 	}()
-	select {
-	case <-returned:
-		t.Fatal(why)
-	case <-time.After(50 * time.Millisecond):
+	for _, wait := range []time.Duration{0, waitedFor} {
+		time.Sleep(wait)
+		synctest.Wait()
+		select {
+		case <-returned:
+			t.Fatalf("%s (returned after %v)", why, wait)
+		default:
+		}
 	}
 	release()
 	<-returned
 }
 
 func TestNeverDropWaitsUnderDropNewest(t *testing.T) {
-	h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropNewest, NeverDrop: slog.LevelError})
-	l.Info("a")
-	l.Info("b")
-	l.Info("dropped")
-	mustWait(t, "a protected record must wait for room, not be dropped", func() { l.Error("protected") }, w.Release)
-	require.NoError(t, h.Close())
-	assert.Equal(t, []string{"first", DropNotice, "a", "b", "protected"}, messages(t, w.out.Bytes()))
-	assert.Positive(t, h.Stats().Destinations[0].Blocked)
+	synctest.Test(t, func(t *testing.T) {
+		h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropNewest, NeverDrop: slog.LevelError})
+		l.Info("a")
+		l.Info("b")
+		l.Info("dropped")
+		mustWait(t, "a protected record must wait for room, not be dropped", func() { l.Error("protected") }, w.Release)
+		require.NoError(t, h.Close())
+		assert.Equal(t, []string{"first", DropNotice, "a", "b", "protected"}, messages(t, w.out.Bytes()))
+		assert.Equal(t, waitedFor, h.Stats().Destinations[0].Blocked, "the protected record waited until released")
+	})
 }
 
-// askedValuer counts the calls to its LogValue.
 func TestBlockWaitsForRoom(t *testing.T) {
-	h, l, w := stalled(t, AsyncOptions{QueueSize: 2})
-	l.Info("a")
-	l.Info("a2")
-	mustWait(t, "Block must wait while the queue is full", func() { l.Info("b") }, w.Release)
-	require.NoError(t, h.Close())
-	assert.Equal(t, []string{"first", "a", "a2", "b"}, messages(t, w.out.Bytes()))
-	assert.GreaterOrEqual(t, h.Stats().Destinations[0].Blocked, 50*time.Millisecond)
+	synctest.Test(t, func(t *testing.T) {
+		h, l, w := stalled(t, AsyncOptions{QueueSize: 2})
+		l.Info("a")
+		l.Info("a2")
+		mustWait(t, "Block must wait while the queue is full", func() { l.Info("b") }, w.Release)
+		require.NoError(t, h.Close())
+		assert.Equal(t, []string{"first", "a", "a2", "b"}, messages(t, w.out.Bytes()))
+		assert.Equal(t, waitedFor, h.Stats().Destinations[0].Blocked, "the caller waited until released")
+	})
 }
 
-// TestBlockedCallerTakesRoomFreedBeforeAStalledWrite fills a Block queue,
-// then lets the consumer take records off it until its batch is full and
-// its write stalls: the room it freed must go to the waiting caller at
-// once, not after the write.
+// TestBlockedCallerTakesRoomFreedBeforeAStalledWrite has a caller wait on a
+// full Block queue while the consumer is stalled in the middle of a batch,
+// then lets the consumer go on with that batch, taking records off the
+// queue, until its next write stalls: the room it freed must go to the
+// waiting caller at once, not after the write. The caller starts waiting
+// only once the consumer is in the middle of a batch, so that no batch
+// ends, and no room is announced at a batch's end, before that write.
 func TestBlockedCallerTakesRoomFreedBeforeAStalledWrite(t *testing.T) {
-	w := &gatedWriter{gates: []chan struct{}{make(chan struct{}), make(chan struct{})}, started: make(chan int, 16)}
-	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-		{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, BlockTimeout: 10 * time.Second}},
-	}}}})
-	var release sync.Once
-	releaseAll := func() { release.Do(func() { close(w.gates[1]) }) }
-	defer releaseAll()
-	l := slog.New(h)
-	l.Info("first")
-	require.Equal(t, 0, <-w.started) // the consumer waits in Write 0
-	pad := strings.Repeat("x", batchBytes/3)
-	for i := range 4 { // the queue is full: four records of a third of a batch each
-		l.Info("big", "i", i, "pad", pad)
-	}
-	waited := make(chan time.Duration)
-	go func() {
-		start := time.Now()
-		l.Info("waiting") // blocks: the queue is full
-		waited <- time.Since(start)
-	}()
-	time.Sleep(20 * time.Millisecond)
-	close(w.gates[0])
-	// The consumer takes three bigs (a full batch) and four slots are free,
-	// then writes and stalls in Write 1 with the fourth carried over.
-	require.Equal(t, 1, <-w.started)
-	select {
-	case d := <-waited:
-		assert.Less(t, d, 5*time.Second)
-	case <-time.After(5 * time.Second):
-		t.Fatal("the caller still waits for room the consumer freed before its write stalled")
-	}
-	releaseAll()
-	require.NoError(t, h.Close())
-	assert.Zero(t, h.Stats().Dropped)
+	synctest.Test(t, func(t *testing.T) {
+		w := &gatedWriter{gates: []chan struct{}{make(chan struct{}), make(chan struct{}), make(chan struct{})}, started: make(chan int, 16)}
+		h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
+			{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, BlockTimeout: 10 * time.Second}},
+		}}}})
+		var opened [3]sync.Once
+		open := func(gate int) { opened[gate].Do(func() { close(w.gates[gate]) }) }
+		defer open(2) // so that Close returns, if the test fails
+		defer open(1)
+		defer open(0)
+		l := slog.New(h)
+		l.Info("first")
+		require.Equal(t, 0, <-w.started) // the consumer waits in Write 0
+		pad := strings.Repeat("x", batchBytes/3)
+		for i := range 4 { // the queue is full: four records of a third of a batch each
+			l.Info("big", "i", i, "pad", pad)
+		}
+		open(0)
+		// The consumer takes three bigs, the third of which does not fit
+		// beside the first two: it writes them and stalls in Write 1, in
+		// the middle of its batch, with the third carried over.
+		require.Equal(t, 1, <-w.started)
+		returned := make(chan struct{})
+		go func() {
+			defer close(returned)
+			logN(l, "small", 5) // fills the three free slots, then waits
+		}()
+		synctest.Wait()
+		select {
+		case <-returned:
+			t.Fatal("the queue is full: the caller must wait")
+		default:
+		}
+		open(1)
+		// The consumer goes on with its batch: it takes the fourth big and
+		// the smalls, the caller's last ones too if they come in time, then
+		// writes and stalls in Write 2.
+		require.Equal(t, 2, <-w.started)
+		synctest.Wait() // the consumer is stalled, and the caller has returned or waits still
+		select {
+		case <-returned:
+		default:
+			t.Fatal("the caller still waits for room the consumer freed before its write stalled")
+		}
+		open(2)
+		require.NoError(t, h.Close())
+		assert.Zero(t, h.Stats().Dropped)
+		assert.Equal(t, []string{"first", "big", "big", "big", "big", "small", "small", "small", "small", "small"}, messages(t, w.out.Bytes()))
+	})
 }
 
 func TestBlockTimeoutBoundsTheWait(t *testing.T) {
@@ -121,27 +154,34 @@ func TestBlockTimeoutBoundsTheWait(t *testing.T) {
 }
 
 func TestStalledDestinationDoesNotStallAnother(t *testing.T) {
-	stuck := newStallWriter()
-	defer stuck.Release()
-	free := &syncBuffer{}
-	h := newTest(t, Config{Layers: map[string]Layer{
-		"STUCK": {Destinations: []Destination{{Type: "writer", Writer: stuck, Async: &AsyncOptions{QueueSize: 4}}}},
-		"FREE":  {Destinations: []Destination{{Type: "writer", Writer: free}}},
-	}})
-	l := slog.New(h)
-	blocked := make(chan struct{})
-	go func() {
-		defer close(blocked)
-		logN(l.With("layer", "STUCK"), "m", 100) // blocks once the queue is full
-	}()
-	<-stuck.started
-	logN(l.With("layer", "FREE"), "m", 1000)
-	require.Eventually(t, func() bool { return len(lines(free.Bytes())) == 1000 }, 10*time.Second, time.Millisecond)
-	select {
-	case <-blocked:
-		t.Fatal("the STUCK producer should still be waiting")
-	default:
-	}
-	stuck.Release()
-	<-blocked
+	synctest.Test(t, func(t *testing.T) {
+		stuck := newStallWriter()
+		defer stuck.Release()
+		free := &syncBuffer{}
+		h := newTest(t, Config{Layers: map[string]Layer{
+			"STUCK": {Destinations: []Destination{{Type: "writer", Writer: stuck, Async: &AsyncOptions{QueueSize: 4}}}},
+			"FREE":  {Destinations: []Destination{{Type: "writer", Writer: free}}},
+		}})
+		l := slog.New(h)
+		returned := make(chan struct{})
+		go func() {
+			defer close(returned)
+			logN(l.With("layer", "STUCK"), "m", 100) // blocks once the queue is full
+		}()
+		<-stuck.started
+		logN(l.With("layer", "FREE"), "m", 1000)
+		synctest.Wait() // both consumers and the STUCK producer are blocked, or done
+		assert.Len(t, lines(free.Bytes()), 1000, "FREE wrote everything while STUCK is stalled")
+		time.Sleep(waitedFor) // STUCK stays stalled: its producer must still wait
+		synctest.Wait()
+		select {
+		case <-returned:
+			t.Fatal("the STUCK producer should still be waiting")
+		default:
+		}
+		stuck.Release()
+		<-returned
+		require.NoError(t, h.Close())
+		assert.Len(t, lines(stuck.out.Bytes()), 100, "Block lost nothing")
+	})
 }
