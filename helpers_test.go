@@ -213,3 +213,15 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// waitFor polls cond until it holds or timeout passes, and reports
+// whether it held. Unlike require.Eventually it starts no goroutine, so
+// tests that count goroutines can use it.
+func waitFor(timeout time.Duration, cond func() bool) bool {
+	for deadline := time.Now().Add(timeout); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}

@@ -120,12 +120,12 @@ func TestNewCloseCyclesLeaveNothingBehind(t *testing.T) {
 	}
 	// A compression lumberjack started may outlive Close by a moment; it
 	// must then end, and its goroutine with it.
-	require.Eventually(t, millsDone, 5*time.Second, 10*time.Millisecond)
+	require.True(t, waitFor(5*time.Second, millsDone), "lumberjack's goroutines ended")
 	goroutines, files := runtime.NumGoroutine(), openFiles(t)
 	for i := 1; i <= 50; i++ {
 		cycle(i)
 	}
-	require.Eventually(t, millsDone, 5*time.Second, 10*time.Millisecond, "lumberjack goroutines remain")
+	require.True(t, waitFor(5*time.Second, millsDone), "lumberjack goroutines remain")
 	assert.LessOrEqual(t, runtime.NumGoroutine(), goroutines, "goroutines after 50 cycles")
 	assert.LessOrEqual(t, openFiles(t), files, "open files")
 }

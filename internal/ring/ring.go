@@ -109,11 +109,13 @@ func RoundSize(size int) int {
 func (r *Ring[T]) Cap() int { return int(r.mask + 1) }
 
 // Len returns the number of positions claimed and not yet dequeued. It
-// includes records whose producer is still writing them.
+// includes records whose producer is still writing them. Read while
+// others move head and tail, it is a snapshot of two moments: at most
+// Cap, which it never truly exceeds.
 func (r *Ring[T]) Len() int {
 	h := r.head.Load() // head first: tail read later is never below it
 	t := r.tail.Load() &^ closedBit
-	return int(t - h)
+	return min(int(t-h), r.Cap())
 }
 
 // Enqueued returns how many records were ever enqueued.
