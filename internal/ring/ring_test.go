@@ -216,3 +216,49 @@ func TestRingStress(t *testing.T) {
 		assert.Equal(t, uint64(entered), r.Enqueued())
 	}
 }
+
+// TestRingLenNeverExceedsCap reads Len while producers evict and a
+// consumer dequeues: head and tail move between its two loads, and the
+// difference of the two moments may pass the capacity, which Len must
+// not report.
+func TestRingLenNeverExceedsCap(t *testing.T) {
+	r := New[int](8)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for v := 0; ; v++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if r.Push(&v, false) == Full {
+					r.ReplaceOldest(&v, false)
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if s, pos, ok := r.Claim(); ok {
+				r.Release(s, pos)
+			}
+		}
+	})
+	deadline := time.Now().Add(300 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		if n := r.Len(); n > r.Cap() || n < 0 {
+			close(stop)
+			wg.Wait()
+			t.Fatalf("Len %d with Cap %d", n, r.Cap())
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
