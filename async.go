@@ -47,6 +47,8 @@ type queue struct {
 	flushDone atomic.Uint64 // Flush requests the consumer has served
 	completed atomic.Uint64 // every position below it is written, failed or dropped
 	abandon   atomic.Bool   // set by Shutdown at its deadline: drop what is queued
+	retired   atomic.Bool   // set by Reload before it closes the ring: see errRetired
+	closeOnce sync.Once     // closes the ring: at Shutdown, or when Reload retires the sink
 	done      chan struct{} // closed when the consumer goroutine returns
 
 	rejected  atomic.Uint64 // dropped on arrival: DropNewest, a timeout, a protected oldest, closed

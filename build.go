@@ -15,7 +15,9 @@ import (
 )
 
 type builder struct {
+	c             *core
 	cfg           Config
+	prev          *table // Reload: the table in use, whose sinks may be kept
 	redact        *slogenc.Redactor
 	errs          []error
 	targets       map[any]*target
@@ -24,12 +26,9 @@ type builder struct {
 	dry           bool // Check: no file is opened
 }
 
-// build validates cfg and builds the routing table and its sinks, opening
-// the files. It starts no goroutine.
-func build(cfg Config) (*core, error) { return buildWith(cfg, false) }
-
-// buildWith is build; dry builds without opening files, for Check.
-func buildWith(cfg Config, dry bool) (*core, error) {
+// withDefaults returns cfg with its defaults applied: the default layer
+// and key, and a default layer writing text to stderr if Layers lacks it.
+func withDefaults(cfg Config) Config {
 	if cfg.DefaultLayer == "" {
 		cfg.DefaultLayer = DefaultLayerName
 	}
@@ -43,7 +42,30 @@ func buildWith(cfg Config, dry bool) (*core, error) {
 		}
 		cfg.Layers[cfg.DefaultLayer] = Layer{Destinations: []Destination{{Type: "stderr"}}}
 	}
-	b := &builder{cfg: cfg, dry: dry, targets: map[any]*target{}, redact: newRedactor(cfg.Redact, cfg.RedactPatterns)}
+	return cfg
+}
+
+// newCore validates cfg and builds a core with its first table, opening
+// the files (unless dry, for Check). It starts no goroutine.
+func newCore(cfg Config, dry bool) (*core, error) {
+	cfg = withDefaults(cfg)
+	c := &core{key: cfg.LayerKey, cfg: cfg, onError: cfg.OnError, contextAttrs: cfg.ContextAttrs, layerObjs: map[string]*layer{}, reloading: make(chan struct{}, 1)}
+	t, states, err := c.buildTable(cfg, nil, dry)
+	if err != nil {
+		return nil, err
+	}
+	c.publish(t, states)
+	return c, nil
+}
+
+// buildTable validates cfg (with its defaults) and builds a table from it,
+// and the states its layers take when it is published. prev is the table
+// in use when Reload builds: its sinks that cfg keeps as they are stay,
+// the others are left for Reload to retire. Every file the new table needs
+// that prev does not have is opened, unless dry; should one fail, those
+// opened are closed again.
+func (c *core) buildTable(cfg Config, prev *table, dry bool) (*table, map[*layer]*layerState, error) {
+	b := &builder{c: c, cfg: cfg, prev: prev, dry: dry, targets: map[any]*target{}, redact: newRedactor(cfg.Redact, cfg.RedactPatterns)}
 	if err := checkAsync(cfg.Async); err != nil {
 		b.errs = append(b.errs, fmt.Errorf("hydra: Config.Async: %w", err))
 	}
@@ -53,40 +75,81 @@ func buildWith(cfg Config, dry bool) (*core, error) {
 	for _, err := range checkMonitor(cfg.Monitor, cfg.Layers, cfg.DefaultLayer) {
 		b.errorf("Config.%v", err)
 	}
-	c := &core{key: cfg.LayerKey, layers: map[string]*layer{}, onError: cfg.OnError, contextAttrs: cfg.ContextAttrs}
-	for _, name := range slices.Sorted(maps.Keys(cfg.Layers)) {
-		if l := b.layer(name, cfg.Layers[name]); l != nil {
-			c.layers[name] = l
-			c.layerList = append(c.layerList, l)
+	names := slices.Sorted(maps.Keys(cfg.Layers))
+	states := map[string]*layerState{}
+	for _, name := range names {
+		if st := b.layer(name, cfg.Layers[name]); st != nil {
+			states[name] = st
 		}
 	}
 	b.checkFallbackFiles()
 	b.checkHardLinks()
 	if err := errors.Join(b.errs...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	c.def = c.layers[cfg.DefaultLayer]
+	b.keepSinks()
 	b.nameSinks()
-	if err := b.openSinks(c); err != nil {
-		return nil, err
+	sinks, err := b.openSinks()
+	if err != nil {
+		return nil, nil, err
 	}
-	static := true
-	for _, l := range c.layerList {
-		static = static && l.level.owned
-		for _, rt := range l.routes {
-			static = static && (!rt.hasLevel || rt.level.owned)
+	t := &table{layers: map[string]*layer{}, sinks: sinks, static: true}
+	byLayer := map[*layer]*layerState{}
+	for _, name := range names {
+		st := states[name]
+		for i := range st.routes {
+			rt := &st.routes[i]
+			rt.sink, rt.spec = rt.spec.sink, nil
+			t.static = t.static && (!rt.hasLevel || rt.level.owned)
+		}
+		t.static = t.static && st.level.owned
+		l := c.layerObj(name)
+		t.layers[name] = l
+		t.layerList = append(t.layerList, l)
+		byLayer[l] = st
+	}
+	t.def = t.layers[cfg.DefaultLayer]
+	t.single = len(t.layerList) == 1
+	return t, byLayer, nil
+}
+
+// layerObj returns the layer named name, the same object for as long as
+// the core lives. The caller holds the reloading lock, or is New.
+func (c *core) layerObj(name string) *layer {
+	l := c.layerObjs[name]
+	if l == nil {
+		l = &layer{name: name}
+		c.layerObjs[name] = l
+	}
+	return l
+}
+
+// publish makes t the table in use: first the states of its layers (so
+// that a caller still on the previous table already finds them), then the
+// layers it drops are marked gone, then the table itself, then the floors
+// of Enabled.
+func (c *core) publish(t *table, states map[*layer]*layerState) {
+	for l, st := range states {
+		l.state.Store(st)
+	}
+	for _, l := range c.layerObjs {
+		if _, ok := states[l]; !ok && l.state.Load() != nil && !l.state.Load().gone {
+			l.state.Store(&layerState{level: newLevelRef(nil), gone: true})
 		}
 	}
-	c.static.Store(static)
+	c.table.Store(t)
+	c.levelMu.Lock()
+	defer c.levelMu.Unlock()
 	c.refreshLevels()
-	return c, nil
 }
 
 func (b *builder) errorf(format string, args ...any) {
 	b.errs = append(b.errs, fmt.Errorf("hydra: "+format, args...))
 }
 
-func (b *builder) layer(name string, cfg Layer) *layer {
+// layer validates a layer and returns its state, its routes still naming
+// the specs of their sinks. It returns nil after reporting a problem.
+func (b *builder) layer(name string, cfg Layer) *layerState {
 	if name == "" {
 		b.errorf("Layers: a layer has an empty name")
 		return nil
@@ -95,9 +158,16 @@ func (b *builder) layer(name string, cfg Layer) *layer {
 		b.errorf("layer %q: no Destinations (use Type \"null\" to discard its records)", name)
 		return nil
 	}
-	l := &layer{name: name, level: newLevelRef(cfg.Level), shaper: newShaper(cfg.RateLimit, cfg.Sampling)}
-	for _, err := range checkShaping(cfg.RateLimit, cfg.Sampling) {
+	errs := checkShaping(cfg.RateLimit, cfg.Sampling)
+	for _, err := range errs {
 		b.errorf("layer %q: %v", name, err)
+	}
+	st := &layerState{level: newLevelRef(cfg.Level), rateLimit: cfg.RateLimit, sampling: cfg.Sampling}
+	if len(errs) == 0 {
+		st.shaper = newShaper(cfg.RateLimit, cfg.Sampling)
+	}
+	if b.prev != nil {
+		b.keepLayer(name, st)
 	}
 	for i, d := range cfg.Destinations {
 		where := fmt.Sprintf("layer %q: Destinations[%d]", name, i)
@@ -106,18 +176,17 @@ func (b *builder) layer(name string, cfg Layer) *layer {
 			continue
 		}
 		if slices.Contains(sp.layers, name) {
-			b.errorf("%s (%s): writes where an earlier destination of the layer writes", where, sp.name)
+			b.errorf("%s (%s): writes where an earlier destination of the layer writes", where, sp.label())
 			continue
 		}
 		sp.layers = append(sp.layers, name)
-		sp.sink.layerRefs = append(sp.sink.layerRefs, l)
-		rt := route{sink: sp.sink, hasLevel: d.Level != nil}
+		rt := route{spec: sp, hasLevel: d.Level != nil}
 		if rt.hasLevel {
 			rt.level = newLevelRef(d.Level)
 		}
-		l.routes = append(l.routes, rt)
+		st.routes = append(st.routes, rt)
 	}
-	return l
+	return st
 }
 
 // destination validates d and returns the spec of the sink it writes to:
@@ -148,7 +217,7 @@ func (b *builder) destination(where string, d Destination) *spec {
 		b.errorf("%s (%s): %v", where, sp.label(), err)
 		return nil
 	}
-	sp.sink = &sink{name: sp.name, onError: b.cfg.OnError, onDrop: b.cfg.OnDrop, layerKey: b.cfg.LayerKey}
+	sp.key = key
 	b.order = append(b.order, sp)
 	return sp
 }
@@ -175,6 +244,9 @@ func (b *builder) fallback(where string, d Destination) *spec {
 		b.errorf("%s: a Fallback takes Type, Format and its target's fields only (not Async, Sync, Level, Breaker or Fallback)", where)
 	}
 	sp, key := b.settings(where, d) // reports its own problems too
+	if sp != nil {
+		sp.key = key
+	}
 	switch {
 	case sp == nil || extra:
 		return nil

@@ -13,6 +13,7 @@ import "runtime"
 func (s *sink) run() {
 	q := s.q
 	defer close(q.done)
+	s.awaitPredecessors()
 	for {
 		s.batch()
 		if q.abandon.Load() {

@@ -251,6 +251,7 @@ type spec struct {
 	writer   io.Writer
 	handler  slog.Handler
 	layers   []string
+	key      any     // what it writes to (see targetKey); nil: its own target
 	target   *target // nil for targets that cannot be compared
 	sink     *sink
 	breaker  *Breaker

@@ -31,7 +31,7 @@ func (e *encoder) preformatFor(sc *scope) *slogenc.Preformat {
 	if sc == nil {
 		return e.enc.Root()
 	}
-	c := &sc.cache[e.idx]
+	c := sc.slot(e.idx)
 	if c.pre == nil {
 		parent := e.preformatFor(sc.parent)
 		if sc.attrs != nil {

@@ -40,30 +40,44 @@ type Handler struct {
 
 var _ slog.Handler = (*Handler)(nil)
 
-// core is the routing table and the sinks, shared by a Handler and all its
-// derivatives.
+// core is what a Handler and all its derivatives share: the routing table
+// (replaced whole by Reload), and what outlives it: the layers by name,
+// the lifecycle, the errors that belong to no destination.
 type core struct {
-	key       string
-	layers    map[string]*layer
-	layerList []*layer // sorted by name
-	def       *layer
-	sinks     []*sink
-	nScoped   int // sinks that derive something from a scope: the length of scope.cache
+	key   string
+	cfg   Config // as New got it, defaults applied; Reload keeps what it cannot change
+	table atomic.Pointer[table]
+	// layerObjs holds every layer that was ever in a table, by name, so
+	// that a Reload keeps the identity of the layers it keeps (or brings
+	// back). Guarded by reloading.
+	layerObjs map[string]*layer
+	// reloading is a lock (a channel, so that Shutdown can give up on it
+	// at its deadline): it serializes Reload, and Reload with closing.
+	reloading chan struct{}
+	// nScoped counts the sinks ever built that derive something from a
+	// scope: the next one's slot in scope.cache.
+	nScoped atomic.Int32
 
-	// static is true while every level is hydra's own, so that the floors
-	// below are exact; with a user's LevelVar or Leveler, Enabled asks the
-	// levels on every call.
-	static  atomic.Bool
-	floor   atomic.Int64 // lowest level any destination accepts
-	levelMu sync.Mutex   // serializes SetLevel
+	// The sinks a Reload is retiring, still counted in Stats on their own,
+	// and the sum of those it retired; retiredMu guards both, and makes
+	// the publication of a table and its retiring list one step for Stats.
+	retiredMu sync.Mutex
+	retiring  []*sink
+	retired   DestinationStats
+
+	locksMu sync.Mutex
+	locks   map[any]*sync.Mutex // see lockFor
+
+	floor   atomic.Int64 // lowest level any destination accepts, while table.static
+	levelMu sync.Mutex   // serializes SetLevel and the floors
 
 	contextAttrs func(context.Context) []slog.Attr // Config.ContextAttrs
 
 	// Closing: see the order of closing in lifecycle.go.
 	closeOnce  sync.Once
 	closed     atomic.Bool
-	monitor    *monitor // nil without Config.Monitor
-	unclosable bool     // the zero Handler's core, shared by every zero Handler
+	monitor    atomic.Pointer[monitor] // nil without Config.Monitor
+	unclosable bool                    // the zero Handler's core, shared by every zero Handler
 
 	// Errors that belong to no destination (unknown layers, a panic in the
 	// monitor), reported like a destination's.
@@ -75,9 +89,9 @@ type core struct {
 // zeroCore is the core of the zero Handler: a zero Config, written
 // synchronously so that it owns no goroutine, and never closed.
 var zeroCore = sync.OnceValue(func() *core {
-	c, err := build(Config{Layers: map[string]Layer{
+	c, err := newCore(Config{Layers: map[string]Layer{
 		DefaultLayerName: {Destinations: []Destination{{Type: "stderr", Sync: true}}},
-	}})
+	}}, false)
 	if err != nil {
 		panic(err) // a bug in hydra: this Config is valid
 	}
@@ -97,21 +111,16 @@ func (h *Handler) core() *core {
 // goroutines running. It reports every problem in cfg at once, each naming
 // its layer and destination.
 func New(cfg Config) (*Handler, error) {
-	c, err := build(cfg)
+	c, err := newCore(cfg, false)
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range c.sinks {
-		if s.q != nil {
-			go s.run()
-		}
+	for _, s := range c.table.Load().sinks {
+		s.start()
 	}
 	h := &Handler{c: c}
-	if len(c.layerList) == 1 {
-		h.layer = c.def // every record goes there: nothing to look up
-	}
 	if cfg.Monitor != nil {
-		h.startMonitor(*cfg.Monitor)
+		c.startMonitor(h, *cfg.Monitor)
 	}
 	return h, nil
 }
@@ -122,7 +131,7 @@ func New(cfg Config) (*Handler, error) {
 // names, layers, queues and policies. A file that New could not create is
 // not found by Check.
 func Check(cfg Config) (Stats, error) {
-	c, err := buildWith(cfg, true)
+	c, err := newCore(cfg, true)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -159,25 +168,36 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		c = zeroCore()
 	}
 	l := h.layer
+	unread := l != nil // the layer is known before the record is read
 	var sc scanned
 	var fromCtx string
 	if l == nil {
-		sc = scan(&r, c.key, h.scope.openGroups() == 0)
-		l, fromCtx = c.layerFor(ctx, sc.layer, sc.found)
+		if t := c.table.Load(); t.single {
+			l, unread = t.def, true
+		} else {
+			sc = scan(&r, c.key, h.scope.openGroups() == 0)
+			l, fromCtx = c.layerFor(t, ctx, sc.layer, sc.found)
+		}
 	} else if h.unknown {
 		c.unknown.records.Add(1)
 	}
-	if r.Level < l.level.get() {
+	st := l.state.Load()
+	if st.gone { // bound to a layer a Reload removed
+		c.unknown.records.Add(1)
+		l = c.table.Load().def
+		st = l.state.Load()
+	}
+	if r.Level < st.level.get() {
 		return nil
 	}
-	if l.shaper != nil && !l.shape(&r) {
+	if st.shaper != nil && !l.shape(st, &r) {
 		return nil // throttled or sampled: counted, announced later
 	}
 	l.passed.Add(1)
-	if h.layer != nil {
-		// The layer was known without reading the record: when every
-		// destination would drop it, it is dropped unread.
-		if l.refuses(r.Level) {
+	if unread {
+		// When every destination would drop the record, it is dropped
+		// unread.
+		if st.refuses(r.Level) {
 			return nil
 		}
 		sc = scan(&r, c.key, false)
@@ -192,8 +212,9 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		c.addContextAttrs(ctx, &r)
 	}
 	var err error
-	for i := range l.routes {
-		rt := &l.routes[i]
+	retired := false
+	for i := range st.routes {
+		rt := &st.routes[i]
 		if rt.hasLevel && r.Level < rt.level.get() {
 			continue
 		}
@@ -203,9 +224,14 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		} else {
 			e = s.put(ctx, &r, h.scope)
 		}
-		if e != nil && !errors.Is(err, e) {
+		if e == errRetired {
+			retired = true
+		} else if e != nil && !errors.Is(err, e) {
 			err = errors.Join(err, e)
 		}
+	}
+	if retired {
+		err = errors.Join(err, h.reroute(ctx, &r, l, st))
 	}
 	return err
 }
@@ -225,16 +251,17 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 		for _, a := range attrs {
 			if a.Key == h2.c.key {
 				name := a.Value.String()
-				h2.layer, h2.unknown = h2.c.layers[name], false
+				t := h2.c.table.Load()
+				h2.layer, h2.unknown = t.layers[name], false
 				if h2.layer == nil {
-					h2.layer, h2.unknown = h2.c.def, true
-					h2.c.reportUnknown(name)
+					h2.layer, h2.unknown = t.def, true
+					h2.c.reportUnknown(t, name)
 				}
 				break
 			}
 		}
 	}
-	h2.scope = h.scope.withAttrs(attrs, h2.c.nScoped)
+	h2.scope = h.scope.withAttrs(attrs, int(h2.c.nScoped.Load()))
 	return &h2
 }
 
@@ -247,7 +274,7 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 	}
 	h2 := *h
 	h2.c = h.core()
-	h2.scope = h.scope.withGroup(name, h2.c.nScoped)
+	h2.scope = h.scope.withGroup(name, int(h2.c.nScoped.Load()))
 	return &h2
 }
 

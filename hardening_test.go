@@ -93,7 +93,7 @@ func TestPanickingOnErrorIsRecovered(t *testing.T) {
 
 func TestPanickingOnDropIsRecovered(t *testing.T) {
 	h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropNewest})
-	h.c.sinks[0].onDrop = func(string, uint64) { panic("OnDrop exploded") }
+	h.c.table.Load().sinks[0].onDrop = func(string, uint64) { panic("OnDrop exploded") }
 	logN(l, "burst", 10)
 	w.Release()
 	err := h.Close()

@@ -11,14 +11,32 @@ import (
 	"sync/atomic"
 )
 
-// layer is a Layer as the routing table holds it.
+// table is the routing table: the layers and the sinks. New builds one;
+// Reload builds another and publishes it in one atomic store, so that a
+// caller sees either the old table or the new one, whole. It is immutable
+// once published.
+type table struct {
+	layers    map[string]*layer
+	layerList []*layer // sorted by name
+	def       *layer
+	sinks     []*sink
+	// single is set when there is one layer: every record goes there,
+	// unread until a destination takes it.
+	single bool
+	// static is set while every level is hydra's own, so that the cached
+	// floors are exact; with a user's LevelVar or Leveler, Enabled asks the
+	// levels on every call.
+	static bool
+}
+
+// layer is a named layer. Its identity outlives a Reload: a Reload that
+// keeps a layer's name keeps the layer, and gives it a new state, so that
+// Handlers bound to it by WithAttrs follow.
 type layer struct {
-	name   string
-	level  levelRef
-	routes []route
-	shaper *shaper // nil: neither RateLimit nor Sampling
+	name  string
+	state atomic.Pointer[layerState]
 	// floor caches lowestAccepted while every level in the table is
-	// hydra's own (see core.static).
+	// hydra's own (see table.static).
 	floor atomic.Int64
 
 	// Records that passed the level, then were handed to the destinations
@@ -26,11 +44,27 @@ type layer struct {
 	passed, throttled, sampled atomic.Uint64
 }
 
+// layerState is what a Config says of a layer: its level, its routes, its
+// shaping. Immutable once published; Reload replaces it.
+type layerState struct {
+	level  levelRef
+	routes []route
+	shaper *shaper // nil: neither RateLimit nor Sampling
+	// The settings the shaper was made from, for Reload to tell whether it
+	// can keep it (and its tokens and counts).
+	rateLimit *RateLimit
+	sampling  *Sampling
+	// gone is set on the state of a layer a Reload removed: its records go
+	// to the default layer.
+	gone bool
+}
+
 // route connects a layer to a sink, with the destination's own level.
 type route struct {
 	sink     *sink
 	level    levelRef
 	hasLevel bool
+	spec     *spec // while the table is built: the sink to be
 }
 
 // levelRef is a level that can change while records are logged: a
@@ -66,35 +100,40 @@ func (l *levelRef) get() slog.Level {
 
 // lowestAccepted returns the lowest level a record of the layer can have
 // and still reach a destination.
-func (l *layer) lowestAccepted() slog.Level {
+func (st *layerState) lowestAccepted() slog.Level {
 	lowest := slog.Level(1<<31 - 1)
-	for i := range l.routes {
-		rt := &l.routes[i]
+	for i := range st.routes {
+		rt := &st.routes[i]
 		if !rt.hasLevel {
 			lowest = min(lowest, slog.LevelDebug-1<<20)
 			break
 		}
 		lowest = min(lowest, rt.level.get())
 	}
-	return max(lowest, l.level.get())
+	return max(lowest, st.level.get())
 }
 
-// enabled reports whether a record at level can reach one of the layer's
-// destinations.
+// layerEnabled reports whether a record at level can reach one of the
+// layer's destinations.
 func (c *core) layerEnabled(l *layer, level slog.Level) bool {
-	if c.static.Load() {
+	t := c.table.Load()
+	if st := l.state.Load(); st.gone {
+		l = t.def // removed by a Reload: its records go to the default layer
+	}
+	if t.static {
 		return int64(level) >= l.floor.Load()
 	}
-	return level >= l.lowestAccepted()
+	return level >= l.state.Load().lowestAccepted()
 }
 
 // enabled reports whether a record at level can reach any destination.
 func (c *core) enabled(level slog.Level) bool {
-	if c.static.Load() {
+	t := c.table.Load()
+	if t.static {
 		return int64(level) >= c.floor.Load()
 	}
-	for _, l := range c.layerList {
-		if level >= l.lowestAccepted() {
+	for _, l := range t.layerList {
+		if level >= l.state.Load().lowestAccepted() {
 			return true
 		}
 	}
@@ -104,8 +143,8 @@ func (c *core) enabled(level slog.Level) bool {
 // refreshLevels recomputes the cached floors. Callers hold levelMu.
 func (c *core) refreshLevels() {
 	lowest := int64(1<<31 - 1)
-	for _, l := range c.layerList {
-		f := int64(l.lowestAccepted())
+	for _, l := range c.table.Load().layerList {
+		f := int64(l.state.Load().lowestAccepted())
 		l.floor.Store(f)
 		lowest = min(lowest, f)
 	}
@@ -117,19 +156,19 @@ func (c *core) refreshLevels() {
 // the default layer. Unknown names go to the default layer too, counted.
 // fromCtx is the name ctx gave, if the record was routed by it: the record
 // then carries no layer attribute of its own.
-func (c *core) layerFor(ctx context.Context, name string, found bool) (l *layer, fromCtx string) {
+func (c *core) layerFor(t *table, ctx context.Context, name string, found bool) (l *layer, fromCtx string) {
 	if !found && ctx != nil && contextLayers.Load() {
 		name, found = ctx.Value(layerContextKey{}).(string)
 		fromCtx = name
 	}
 	if found {
-		if l, ok := c.layers[name]; ok {
+		if l, ok := t.layers[name]; ok {
 			return l, fromCtx
 		}
 		c.unknown.records.Add(1)
-		c.reportUnknown(name)
+		c.reportUnknown(t, name)
 	}
-	return c.def, fromCtx
+	return t.def, fromCtx
 }
 
 // unknownLayers counts the records that named a layer that is not
@@ -149,7 +188,7 @@ const maxUnknownNames = 64
 // reportUnknown reports the unknown layer name the first time it is seen,
 // through Config.OnError only: the records were not lost, so Flush and
 // Close do not fail for them.
-func (c *core) reportUnknown(name string) {
+func (c *core) reportUnknown(t *table, name string) {
 	u := &c.unknown
 	if _, seen := u.names.Load(name); seen || u.n.Load() > maxUnknownNames {
 		return
@@ -159,7 +198,7 @@ func (c *core) reportUnknown(name string) {
 	}
 	switch n := u.n.Add(1); {
 	case n <= maxUnknownNames:
-		c.warn(fmt.Errorf("hydra: unknown layer %q (under key %q): its records go to layer %q", name, c.key, c.def.name))
+		c.warn(fmt.Errorf("hydra: unknown layer %q (under key %q): its records go to layer %q", name, c.key, t.def.name))
 	case n == maxUnknownNames+1:
 		u.names.Delete(name)
 		c.warn(fmt.Errorf("hydra: more than %d unknown layer names; the others are counted in Stats.Unknown, not reported", maxUnknownNames))

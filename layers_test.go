@@ -182,7 +182,7 @@ func TestEnabled(t *testing.T) {
 				"B":              {Level: lvl, Destinations: []Destination{{Type: "null"}}},
 				DefaultLayerName: {Level: slog.LevelError, Destinations: []Destination{{Type: "null"}}},
 			}})
-			assert.Equal(t, static, h.c.static.Load())
+			assert.Equal(t, static, h.c.table.Load().static)
 			bound := func(layer string) slog.Handler { return h.WithAttrs([]slog.Attr{slog.String("layer", layer)}) }
 
 			assert.False(t, h.Enabled(ctx, slog.LevelDebug), "unbound: no layer takes DEBUG")

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 )
 
 // Flush returns once every record handled before the call has been written
@@ -21,7 +22,7 @@ func (h *Handler) Flush(ctx context.Context) error {
 	}
 	var reqs []request
 	c := h.core()
-	for _, s := range c.sinks {
+	for _, s := range c.sinks() {
 		if q := s.q; q != nil {
 			reqs = append(reqs, request{q, q.ring.Enqueued(), q.flushReq.Add(1)})
 			q.wake()
@@ -94,11 +95,18 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	if c == nil || c.unclosable {
 		return nil // the zero Handler: nothing to close
 	}
+	select {
+	case c.reloading <- struct{}{}: // no Reload runs while the queues close
+	case <-ctx.Done():
+		return c.abandon(ctx.Err())
+	}
 	if err := c.stopMonitor(ctx); err != nil {
+		<-c.reloading
 		return c.abandon(err)
 	}
 	c.closeOnce.Do(c.closeQueues)
-	for _, s := range c.sinks {
+	<-c.reloading
+	for _, s := range c.sinks() {
 		if s.q == nil {
 			continue
 		}
@@ -111,11 +119,19 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	return c.takeErrors()
 }
 
+// sinks returns the sinks of the table in use, and those a Reload is
+// retiring.
+func (c *core) sinks() []*sink {
+	c.retiredMu.Lock()
+	defer c.retiredMu.Unlock()
+	return append(slices.Clip(c.table.Load().sinks), c.retiring...)
+}
+
 // abandon gives up at Shutdown's deadline: see the order of closing above.
 func (c *core) abandon(cause error) error {
 	n := c.unwritten()
 	c.closeOnce.Do(c.closeQueues)
-	for _, s := range c.sinks {
+	for _, s := range c.sinks() {
 		if s.q != nil {
 			s.q.abandon.Store(true)
 			s.q.wake()
@@ -133,15 +149,8 @@ func (h *Handler) Close() error { return h.Shutdown(context.Background()) }
 // closeQueues is step 2 of closing.
 func (c *core) closeQueues() {
 	c.closed.Store(true)
-	for _, s := range c.sinks {
-		q := s.q
-		if q == nil {
-			s.closeOutput()
-			continue
-		}
-		q.ring.Close()
-		q.wake()
-		close(q.room.closed)
+	for _, s := range c.sinks() {
+		s.close()
 	}
 }
 
@@ -149,7 +158,7 @@ func (c *core) closeQueues() {
 // dropped.
 func (c *core) unwritten() int {
 	n := 0
-	for _, s := range c.sinks {
+	for _, s := range c.sinks() {
 		n += s.stats().Queued
 	}
 	return n
@@ -160,7 +169,7 @@ func (c *core) takeErrors() error {
 	if err := c.errs.take(); err != nil {
 		errs = append(errs, err)
 	}
-	for _, s := range c.sinks {
+	for _, s := range c.sinks() {
 		if err := s.errs.take(); err != nil {
 			errs = append(errs, err)
 		}
@@ -190,7 +199,7 @@ func (c *core) eachFileSink(do func(*sink) error) error {
 		return ErrClosed
 	}
 	var errs []error
-	for _, s := range c.sinks {
+	for _, s := range c.sinks() {
 		if s.file != nil || s.fallbackFile != nil {
 			if err := do(s); err != nil {
 				errs = append(errs, err)
@@ -209,16 +218,17 @@ func (h *Handler) SetLevel(layer string, level slog.Level) error {
 	if c == nil {
 		return errors.New("hydra: SetLevel: the zero Handler's level is fixed; create a Handler with New")
 	}
-	l, ok := c.layers[layer]
+	l, ok := c.table.Load().layers[layer]
 	if !ok {
 		return fmt.Errorf("hydra: SetLevel: unknown layer %q", layer)
 	}
-	if l.level.custom != nil {
-		return fmt.Errorf("hydra: SetLevel: layer %q has a %T as its Level; set the level there", layer, l.level.custom)
+	lv := l.state.Load().level
+	if lv.custom != nil {
+		return fmt.Errorf("hydra: SetLevel: layer %q has a %T as its Level; set the level there", layer, lv.custom)
 	}
 	c.levelMu.Lock()
 	defer c.levelMu.Unlock()
-	l.level.v.Set(level)
+	lv.v.Set(level)
 	c.refreshLevels()
 	return nil
 }

@@ -38,14 +38,15 @@ func checkMonitor(m *Monitor, layers map[string]Layer, def string) []error {
 	return errs
 }
 
-// startMonitor starts the goroutine that logs StatsMessage records.
-func (h *Handler) startMonitor(m Monitor) {
+// startMonitor starts the goroutine that logs StatsMessage records
+// through h.
+func (c *core) startMonitor(h *Handler, m Monitor) {
 	interval := m.Interval
 	if interval == 0 {
 		interval = 10 * time.Second
 	}
 	mon := &monitor{stop: make(chan struct{}), done: make(chan struct{})}
-	h.c.monitor = mon
+	c.monitor.Store(mon)
 	logger := slog.New(h.WithAttrs([]slog.Attr{slog.String(h.c.key, m.Layer)}))
 	go func() {
 		defer close(mon.done)
@@ -65,7 +66,7 @@ func (h *Handler) startMonitor(m Monitor) {
 // stopMonitor stops the monitor goroutine, if any, and waits for it until
 // ctx is done.
 func (c *core) stopMonitor(ctx context.Context) error {
-	m := c.monitor
+	m := c.monitor.Load()
 	if m == nil {
 		return nil
 	}

@@ -9,80 +9,99 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/hydralog/hydra/internal/logfile"
 )
 
-// openSinks builds the output and queue of every sink, opening files.
-// Should a file fail, the files already opened are closed again.
-func (b *builder) openSinks(c *core) error {
+// openSinks returns the sinks of the table being built, in the order of
+// b.order: the sinks Reload keeps (spec.sink set by keepSinks), and new
+// ones, with their outputs and queues, their files opened. Should a file
+// fail, the files already opened are closed again.
+func (b *builder) openSinks() ([]*sink, error) {
 	var errs []error
-	var files []*logfile.File
-	for _, sp := range b.order {
-		s := sp.sink
-		s.layers = sp.layers
-		out, file, err := b.newOutput(c, sp)
+	var opened []*logfile.File
+	var sinks []*sink
+	open := func(s *sink, sp *spec) (output, logFile) {
+		out, f, err := b.newOutput(sp)
+		switch f := f.(type) {
+		case *logfile.File:
+			opened = append(opened, f)
+		case *laterFile:
+			s.later = append(s.later, f)
+		}
 		if err != nil {
 			errs = append(errs, err)
+		}
+		return out, f
+	}
+	for _, sp := range b.order {
+		if sp.sink != nil { // kept by Reload
+			sinks = append(sinks, sp.sink)
 			continue
 		}
-		s.out, s.file = out, file
-		files = append(files, file)
+		s := &sink{name: sp.name, label: sp.sinkLabel(), layers: sp.layers, spec: sp,
+			onError: b.cfg.OnError, onDrop: b.cfg.OnDrop, layerKey: b.cfg.LayerKey}
+		for _, name := range sp.layers {
+			s.layerRefs = append(s.layerRefs, b.c.layerObj(name))
+		}
+		s.out, s.file = open(s, sp)
 		if sp.typ == typeHandler {
 			s.inner, s.ctx = sp.handler, true
 		}
 		if sp.breaker != nil {
 			var fallback output
 			if sp.fallback != nil {
-				if fallback, s.fallbackFile, err = b.newOutput(c, sp.fallback); err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				files = append(files, s.fallbackFile)
+				fallback, s.fallbackFile = open(s, sp.fallback)
 				s.ctx = s.ctx || sp.fallback.typ == typeHandler
 			}
-			s.out = newBreakerOutput(*sp.breaker, out, fallback)
+			s.out = newBreakerOutput(*sp.breaker, s.out, fallback)
 		}
 		if !sp.sync {
 			s.q = newQueue(sp.async)
 			s.streamQueue = !s.ctx && typeRules[sp.typ].stream
 		}
-		c.sinks = append(c.sinks, s)
+		sp.sink = s
+		sinks = append(sinks, s)
 	}
 	if len(errs) > 0 {
-		for _, f := range files {
-			if f != nil {
-				f.Close()
-			}
+		for _, f := range opened {
+			f.Close()
 		}
-		return errors.Join(errs...)
+		return nil, errors.Join(errs...)
 	}
-	return nil
+	return sinks, nil
 }
 
 // newOutput builds the output of a destination (or of a Fallback): its
-// formatter and writer, or its handler. It opens the file of a file
-// destination, and returns it.
-func (b *builder) newOutput(c *core, sp *spec) (output, *logfile.File, error) {
+// formatter and writer, or its handler. A file destination's file is
+// opened, and returned; or, when a sink of the table in use that Reload
+// replaces writes the same file, it is a laterFile, opened when that sink
+// is done.
+func (b *builder) newOutput(sp *spec) (output, logFile, error) {
 	var w io.Writer
-	var file *logfile.File
+	var file logFile
+	var closer io.Closer // nil unless hydra opened the file
 	switch sp.typ {
 	case typeNull:
 		return discardOutput{}, nil, nil
 	case typeHandler:
-		c.nScoped++
-		return &handlerOutput{h: sp.handler, redact: b.redact, idx: c.nScoped - 1}, nil, nil
+		return &handlerOutput{h: sp.handler, redact: b.redact, idx: b.c.newScopeSlot()}, nil, nil
 	case typeFile:
-		if b.dry {
+		switch opts := sp.rotation.options(sp.fileMode, sp.dirMode); {
+		case b.dry:
 			w = io.Discard
-			break
+		case b.replacesFile(sp.real):
+			later := &laterFile{path: sp.path, opts: opts}
+			file, w, closer = later, later, later
+		default:
+			f, err := logfile.Open(sp.path, opts)
+			if err != nil {
+				return nil, nil, fmt.Errorf("hydra: %s (file %q): %w", sp.where, sp.path, err)
+			}
+			file, w, closer = f, f, f
 		}
-		f, err := openFile(sp.path, sp.rotation, sp.fileMode, sp.dirMode)
-		if err != nil {
-			return nil, nil, fmt.Errorf("hydra: %s (file %q): %w", sp.where, sp.path, err)
-		}
-		file, w = f, f
 	case typeStdout:
 		w = os.Stdout
 	case typeStderr:
@@ -91,15 +110,28 @@ func (b *builder) newOutput(c *core, sp *spec) (output, *logfile.File, error) {
 		w = sp.writer
 	}
 	if sp.target != nil && sp.target.shared() {
-		w = &lockedWriter{mu: &sp.target.mu, w: w}
+		w = &lockedWriter{mu: b.c.lockFor(sp.key), w: w}
 	}
 	limit := batchBytes
-	var closer io.Closer // nil unless hydra opened the file
-	if file != nil {
-		limit, closer = int(min(int64(limit), sp.rotation.maxBytes())), file
+	if sp.typ == typeFile {
+		limit = int(min(int64(limit), sp.rotation.maxBytes()))
 	}
-	c.nScoped++
-	return newStreamOutput(w, closer, newEncoder(sp.json, &b.cfg, b.redact, c.nScoped-1), limit), file, nil
+	return newStreamOutput(w, closer, newEncoder(sp.json, &b.cfg, b.redact, b.c.newScopeSlot()), limit), file, nil
+}
+
+// replacesFile reports whether a sink of the table in use that this
+// build does not keep writes the file at real, as its own or its
+// Fallback's.
+func (b *builder) replacesFile(real string) bool {
+	if b.prev == nil {
+		return false
+	}
+	for _, s := range b.prev.sinks {
+		if s.spec.real == real || (s.spec.fallback != nil && s.spec.fallback.real == real) {
+			return !slices.ContainsFunc(b.order, func(sp *spec) bool { return sp.sink == s })
+		}
+	}
+	return false
 }
 
 // lockedWriter serializes the writes of sinks that share a stream or

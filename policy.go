@@ -113,19 +113,19 @@ func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context) error {
 	return nil
 }
 
-// refuses reports whether every destination of l that a record at level
+// refuses reports whether every destination of the layer that a record at level
 // reaches would drop it now, and if so counts the drops: each one queues
 // under DropNewest, does not protect the level, and is full. The moment a
 // queue is seen full is the moment its drop takes effect, as in enqueue,
 // so the caller need not read the record, nor resolve and copy it, only to
 // have it refused.
-func (l *layer) refuses(level slog.Level) bool {
-	if len(l.routes) > 64 {
+func (st *layerState) refuses(level slog.Level) bool {
+	if len(st.routes) > 64 {
 		return false
 	}
 	var full uint64 // the routes found full: those are counted, whatever a level does meanwhile
-	for i := range l.routes {
-		rt := &l.routes[i]
+	for i := range st.routes {
+		rt := &st.routes[i]
 		if rt.hasLevel && level < rt.level.get() {
 			continue
 		}
@@ -135,9 +135,9 @@ func (l *layer) refuses(level slog.Level) bool {
 		}
 		full |= 1 << i
 	}
-	for i := range l.routes {
+	for i := range st.routes {
 		if full&(1<<i) != 0 {
-			q := l.routes[i].sink.q
+			q := st.routes[i].sink.q
 			q.noteFull()
 			q.rejected.Add(1)
 		}
@@ -159,6 +159,9 @@ func (q *queue) settle(res ring.Result) (err error, done bool) {
 		q.wake()
 		return nil, true
 	case ring.Closed:
+		if q.retired.Load() {
+			return errRetired, true // not counted here: Handle reroutes it
+		}
 		q.rejected.Add(1)
 		return ErrClosed, true
 	}

@@ -7,6 +7,8 @@ package hydra
 import (
 	"log/slog"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hydralog/hydra/internal/slogenc"
 )
@@ -26,6 +28,27 @@ type scope struct {
 	// goroutine (or, for a Sync sink, the caller holding the sink's lock)
 	// reads or writes it, so no element is ever shared between goroutines.
 	cache []scopeCache
+	// overflow holds the elements of sinks that a Reload built after the
+	// scope was made, beyond cache: slot index → *scopeCache, made on
+	// first use.
+	overflow atomic.Pointer[sync.Map]
+}
+
+// slot returns sink i's element of the cache.
+func (sc *scope) slot(i int) *scopeCache {
+	if i < len(sc.cache) {
+		return &sc.cache[i]
+	}
+	m := sc.overflow.Load()
+	if m == nil {
+		sc.overflow.CompareAndSwap(nil, new(sync.Map))
+		m = sc.overflow.Load()
+	}
+	if c, ok := m.Load(i); ok {
+		return c.(*scopeCache)
+	}
+	c, _ := m.LoadOrStore(i, new(scopeCache))
+	return c.(*scopeCache)
 }
 
 // scopeCache is what one sink derives from a scope: a handler destination
@@ -59,8 +82,9 @@ func (sc *scope) handler(i int, base slog.Handler, rd *slogenc.Redactor) slog.Ha
 	if sc == nil {
 		return base
 	}
-	if h := sc.cache[i].h; h != nil {
-		return h
+	c := sc.slot(i)
+	if c.h != nil {
+		return c.h
 	}
 	h := sc.parent.handler(i, base, rd)
 	if sc.attrs != nil {
@@ -72,6 +96,6 @@ func (sc *scope) handler(i int, base slog.Handler, rd *slogenc.Redactor) slog.Ha
 	} else {
 		h = h.WithGroup(sc.group)
 	}
-	sc.cache[i].h = h
+	c.h = h
 	return h
 }

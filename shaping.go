@@ -88,9 +88,9 @@ func checkShaping(rl *RateLimit, sm *Sampling) []error {
 // RateLimit, counting it when it does not. A record that one of the
 // layer's destinations protects with NeverDrop is exempt. It uses the
 // record's time, so it reads no clock.
-func (l *layer) shape(r *slog.Record) bool {
-	for i := range l.routes {
-		if q := l.routes[i].sink.q; q != nil && q.neverDrop != nil && r.Level >= q.neverDrop.Level() {
+func (l *layer) shape(st *layerState, r *slog.Record) bool {
+	for i := range st.routes {
+		if q := st.routes[i].sink.q; q != nil && q.neverDrop != nil && r.Level >= q.neverDrop.Level() {
 			return true
 		}
 	}
@@ -98,11 +98,11 @@ func (l *layer) shape(r *slog.Record) bool {
 	if t.IsZero() {
 		t = time.Now()
 	}
-	if sm := l.shaper.sampler; sm != nil && !sm.keep(r.Level, r.Message, t.UnixNano()) {
+	if sm := st.shaper.sampler; sm != nil && !sm.keep(r.Level, r.Message, t.UnixNano()) {
 		l.sampled.Add(1)
 		return false
 	}
-	if lim := l.shaper.limiter; lim != nil && !l.shaper.allow(lim, t) {
+	if lim := st.shaper.limiter; lim != nil && !st.shaper.allow(lim, t) {
 		l.throttled.Add(1)
 		return false
 	}
@@ -177,7 +177,7 @@ func (l *layer) stats() LayerStats {
 	throttled, sampled := l.throttled.Load(), l.sampled.Load()
 	return LayerStats{
 		Name:      l.name,
-		Level:     l.level.get(),
+		Level:     l.state.Load().level.get(),
 		Routed:    throttled + sampled + l.passed.Load(),
 		Throttled: throttled,
 		Sampled:   sampled,

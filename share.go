@@ -13,7 +13,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/hydralog/hydra/internal/ring"
 )
@@ -21,15 +20,15 @@ import (
 // target is one place destinations write to: a file, a stream, a writer or
 // a handler. Destinations that agree on their settings share a spec; a
 // stream or writer may also carry several specs (say, text for one layer and
-// JSON for another), whose sinks then take turns through mu.
+// JSON for another), whose sinks then take turns through the target's lock
+// (core.lockFor).
 type target struct {
 	specs     []*spec
 	fallbacks int // Fallbacks that write here too, from their destination's consumer
-	mu        sync.Mutex
 }
 
 // shared reports whether more than one goroutine writes to the target, so
-// that each must hold mu for a batch.
+// that each must hold the target's lock for a batch.
 func (t *target) shared() bool { return len(t.specs)+t.fallbacks > 1 }
 
 // share registers sp with the target named by key. It returns the spec of
@@ -147,32 +146,46 @@ func sameLeveler(a, b slog.Leveler) bool {
 	return reflect.TypeOf(a).Comparable() && a == b
 }
 
-// nameSinks gives every sink its unique, stable name and its label. A
-// file is named by its path ("file:logs/app.log"), every other sink by its
-// type ("stderr", "writer"). Where several sinks would share a name, each
-// adds the first layer that routes to it ("writer:API"), and sinks of one
-// layer that still share one are numbered in the order they are declared
-// ("writer:API#2"). The names depend on the Config only.
+// nameSinks gives every sink its unique, stable name. A file is named by
+// its path ("file:logs/app.log"), every other sink by its type ("stderr",
+// "writer"). Where several sinks would share a name, each adds the first
+// layer that routes to it ("writer:API"), and sinks of one layer that
+// still share one are numbered in the order they are declared
+// ("writer:API#2"). The names depend on the Config only, except that a
+// sink a Reload keeps keeps its name, and the new ones avoid it.
 func (b *builder) nameSinks() {
 	count := map[string]int{}
+	taken := map[string]bool{}
 	for _, sp := range b.order {
-		count[sp.name]++
+		if sp.sink != nil { // kept by Reload: named already
+			taken[sp.name] = true
+		} else {
+			count[sp.name]++
+		}
 	}
 	seen := map[string]int{}
 	for _, sp := range b.order {
-		name := sp.name
-		if count[name] > 1 {
-			name += ":" + sp.layers[0]
+		if sp.sink != nil {
+			continue
 		}
-		if seen[name]++; seen[name] > 1 {
-			name += "#" + strconv.Itoa(seen[name])
+		base := sp.name
+		if count[base] > 1 || taken[base] {
+			base += ":" + sp.layers[0]
 		}
-		s := sp.sink
-		s.name, s.layers = name, sp.layers
-		noun := "layer"
-		if len(sp.layers) > 1 {
-			noun = "layers"
+		name := base
+		for n := 2; seen[name] > 0 || taken[name]; n++ {
+			name = base + "#" + strconv.Itoa(n)
 		}
-		s.label = fmt.Sprintf("%s (%s %s)", name, noun, strings.Join(sp.layers, ", "))
+		seen[name]++
+		sp.name = name
 	}
+}
+
+// label names a sink in errors: its name and its layers.
+func (sp *spec) sinkLabel() string {
+	noun := "layer"
+	if len(sp.layers) > 1 {
+		noun = "layers"
+	}
+	return fmt.Sprintf("%s (%s %s)", sp.name, noun, strings.Join(sp.layers, ", "))
 }

@@ -10,8 +10,6 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-
-	"github.com/hydralog/hydra/internal/logfile"
 )
 
 // sink is one destination as the routing table sees it. Destinations that
@@ -23,12 +21,18 @@ type sink struct {
 	layers    []string // the layers that route to it, sorted
 	layerRefs []*layer // the same layers, for their skip counts
 	out       output
-	q         *queue        // nil: Sync, written on the caller's goroutine under mu
-	ctx       bool          // entries carry the caller's context (handler destinations)
-	inner     slog.Handler  // handler destinations: asked Enabled before a record is queued
-	file      *logfile.File // file destinations: for Rotate
-	// fallbackFile is the file of a file Fallback, for Rotate.
-	fallbackFile *logfile.File
+	q         *queue       // nil: Sync, written on the caller's goroutine under mu
+	ctx       bool         // entries carry the caller's context (handler destinations)
+	inner     slog.Handler // handler destinations: asked Enabled before a record is queued
+	file      logFile      // file destinations: for Rotate and Reopen
+	// fallbackFile is the file of a file Fallback, for Rotate and Reopen.
+	fallbackFile logFile
+	spec         *spec // what it was built from, for Reload to compare
+	// after is closed once the sinks that a Reload replaced by this one
+	// are done: it writes nothing before, and opens its laterFiles then.
+	// nil: nothing to wait for.
+	after chan struct{}
+	later []*laterFile
 	// streamQueue is true for an asynchronous text or JSON destination:
 	// Handle queues straight to q, with no context to carry.
 	streamQueue bool
@@ -45,8 +49,9 @@ type sink struct {
 
 	// mu serializes the writes of a Sync sink, and Rotate with the closing
 	// of a file. closed is set once the output is closed.
-	mu     sync.Mutex
-	closed bool
+	mu      sync.Mutex
+	closed  bool
+	retired bool // a Sync sink a Reload retired
 
 	// Sync sinks only.
 	accepted    atomic.Uint64
@@ -89,9 +94,13 @@ func (s *sink) writeSync(ctx context.Context, r *slog.Record, sc *scope) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
+		if s.retired {
+			return errRetired // not counted here: Handle reroutes it
+		}
 		s.closedDrops.Add(1)
 		return ErrClosed
 	}
+	s.awaitPredecessors()
 	s.accepted.Add(1)
 	s.writeNotices(false)
 	// The entry lives in the sink, not on the stack: handing a pointer to
@@ -110,6 +119,66 @@ func (s *sink) writeSync(ctx context.Context, r *slog.Record, sc *scope) error {
 		}
 	}
 	return err
+}
+
+// start starts the consumer goroutine of an asynchronous sink.
+func (s *sink) start() {
+	if s.q != nil {
+		go s.run()
+	}
+}
+
+// close is step 2 of closing for one sink (see lifecycle.go): an
+// asynchronous sink's ring is closed and its consumer woken to drain it
+// and stop; a Sync sink closes its output.
+func (s *sink) close() {
+	q := s.q
+	if q == nil {
+		s.closeOutput()
+		return
+	}
+	q.closeOnce.Do(func() {
+		q.ring.Close()
+		q.wake()
+		close(q.room.closed) // callers waiting for room find the ring closed
+	})
+}
+
+// retire closes a sink that a Reload replaced. A record that reaches it
+// from now on is refused as retired and not counted (see errRetired).
+func (s *sink) retire() {
+	if s.q != nil {
+		s.q.retired.Store(true) // before the ring closes: see queue.settle
+	} else {
+		s.mu.Lock()
+		s.retired = true
+		s.mu.Unlock()
+	}
+	s.close()
+}
+
+// wait returns once a closed sink is done: its queue drained, its output
+// closed.
+func (s *sink) wait() {
+	if s.q != nil {
+		<-s.q.done
+	}
+}
+
+// awaitPredecessors holds the first write of a sink a Reload built until
+// the sinks it replaced are done, then opens its files. The consumer (or,
+// for a Sync sink, the caller holding mu) calls it.
+func (s *sink) awaitPredecessors() {
+	if s.after == nil {
+		return
+	}
+	<-s.after
+	s.after = nil
+	for _, f := range s.later {
+		if err := f.open(); err != nil {
+			s.report(fmt.Errorf("hydra: %s: open %s: %w", s.label, f.path, err))
+		}
+	}
 }
 
 // closeOutput closes the output once: after it a Sync sink drops records

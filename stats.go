@@ -72,6 +72,27 @@ type DestinationStats struct {
 	// FallbackWritten counts, of Written, the records written to the
 	// Fallback while the breaker was open.
 	FallbackWritten uint64
+	// Retired is set on the one entry, named RetiredName, that sums the
+	// counters of the destinations Reload replaced or removed.
+	Retired bool
+}
+
+// RetiredName is the name of the DestinationStats entry that sums the
+// counters of the destinations Reload replaced or removed, so that the
+// totals stay exact across a Reload.
+const RetiredName = "retired"
+
+// plus adds o's counters to d's, for the retired entry.
+func (d DestinationStats) plus(o DestinationStats) DestinationStats {
+	d.Accepted += o.Accepted
+	d.Written += o.Written
+	d.Dropped += o.Dropped
+	d.Failed += o.Failed
+	d.Queued += o.Queued
+	d.Blocked += o.Blocked
+	d.BreakerOpened += o.BreakerOpened
+	d.FallbackWritten += o.FallbackWritten
+	return d
 }
 
 // Stats returns a snapshot of the counters. It is cheap enough to call
@@ -79,19 +100,34 @@ type DestinationStats struct {
 func (h *Handler) Stats() Stats { return h.core().stats() }
 
 func (c *core) stats() Stats {
+	// The table and the sinks being retired, read together: a sink is
+	// counted once, in the table or among the retired.
+	c.retiredMu.Lock()
+	t := c.table.Load()
+	retired := c.retired
+	for _, s := range c.retiring {
+		retired = retired.plus(s.stats())
+	}
+	c.retiredMu.Unlock()
+
 	var st Stats
-	st.Destinations = make([]DestinationStats, 0, len(c.sinks))
-	for _, s := range c.sinks {
-		ds := s.stats()
+	st.Destinations = make([]DestinationStats, 0, len(t.sinks)+1)
+	for _, s := range t.sinks {
+		st.Destinations = append(st.Destinations, s.stats())
+	}
+	if retired.Accepted > 0 {
+		retired.Name, retired.Retired = RetiredName, true
+		st.Destinations = append(st.Destinations, retired)
+	}
+	for _, ds := range st.Destinations {
 		st.Accepted += ds.Accepted
 		st.Written += ds.Written
 		st.Dropped += ds.Dropped
 		st.Failed += ds.Failed
-		st.Destinations = append(st.Destinations, ds)
 	}
 	st.Unknown = c.unknown.records.Load()
-	st.Layers = make([]LayerStats, 0, len(c.layerList))
-	for _, l := range c.layerList {
+	st.Layers = make([]LayerStats, 0, len(t.layerList))
+	for _, l := range t.layerList {
 		ls := l.stats()
 		st.Throttled += ls.Throttled
 		st.Sampled += ls.Sampled

@@ -1,0 +1,248 @@
+// This file owns Reload: a new Config applied while records flow. The new
+// table is built next to the one in use, keeping the layers (their
+// identity) and the sinks (queue, output, counters) that the new Config
+// leaves as they are; it is published in one store; the sinks it no
+// longer has are retired: they drain and close, and a record that meets
+// one closed goes to the destinations that replaced it.
+
+package hydra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"regexp"
+	"slices"
+	"sync"
+)
+
+// errRetired is what a retired sink answers a record that arrives after
+// it closed: the record is not counted there, and Handle hands it to the
+// new table's destinations instead (reroute). It never reaches a caller.
+var errRetired = errors.New("hydra: destination retired by Reload")
+
+// Reload applies cfg while records are logged. A Config that New would
+// refuse changes nothing, and Reload returns New's error.
+//
+// Otherwise layers keep their identity (a Handler bound to a layer by
+// WithAttrs follows it; one bound to a layer cfg removes logs to the
+// default layer); levels, rate limits and sampling take their new values
+// in place (a rate limit or sampling left as it was keeps its tokens and
+// counts); destinations that cfg leaves as they are (same target, same
+// settings, same layers) keep their queue, output and counters; the others
+// are replaced: the new ones are opened, and the old ones drain what they
+// queued and close before the new ones write, so that a file keeps one
+// writer and records their order. No record is lost or written twice: a
+// record logged while Reload runs goes by the old table or the new one.
+// Reload returns once the replaced destinations have drained.
+//
+// Reload takes Layers, DefaultLayer, Async and Monitor from cfg. LayerKey,
+// AddSource, Redact and RedactPatterns cannot change (Reload fails if they
+// differ), and the callbacks (ReplaceAttr, OnError, OnDrop, ContextAttrs)
+// stay those New was given: make a new Handler to change them.
+//
+// The counters of replaced destinations are kept in Stats, summed in one
+// entry named "retired".
+func (h *Handler) Reload(cfg Config) error {
+	c := h.c
+	if c == nil || c.unclosable {
+		return errors.New("hydra: Reload: the zero Handler cannot be reloaded; create a Handler with New")
+	}
+	cfg = withDefaults(cfg)
+	c.reloading <- struct{}{}
+	defer func() { <-c.reloading }()
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	if err := c.checkReloadable(cfg); err != nil {
+		return err
+	}
+	prev := c.table.Load()
+	t, states, err := c.buildTable(cfg, prev, false)
+	if err != nil {
+		return err
+	}
+	var retiring []*sink
+	for _, s := range prev.sinks {
+		if !slices.Contains(t.sinks, s) {
+			retiring = append(retiring, s)
+		}
+	}
+	after := make(chan struct{}) // closed once every retired sink is done
+	for _, s := range t.sinks {
+		if !slices.Contains(prev.sinks, s) {
+			if len(retiring) > 0 {
+				s.after = after
+			}
+			s.start()
+		}
+	}
+	c.retiredMu.Lock()
+	c.retiring = retiring
+	c.publish(t, states)
+	c.retiredMu.Unlock()
+	if c.closed.Load() {
+		// Shutdown gave up waiting for this Reload and closed the queues
+		// it knew: close the new ones too.
+		for _, s := range t.sinks {
+			s.close()
+		}
+	}
+	for _, s := range retiring {
+		s.retire()
+	}
+	for _, s := range retiring {
+		s.wait()
+	}
+	close(after)
+	c.retiredMu.Lock()
+	for _, s := range retiring {
+		c.retired = c.retired.plus(s.stats())
+	}
+	c.retiring = nil
+	c.retiredMu.Unlock()
+	c.cfg.Layers, c.cfg.DefaultLayer, c.cfg.Async = cfg.Layers, cfg.DefaultLayer, cfg.Async
+	if !reflect.DeepEqual(cfg.Monitor, c.cfg.Monitor) {
+		c.stopMonitor(context.Background())
+		c.cfg.Monitor = cfg.Monitor
+		if cfg.Monitor != nil {
+			c.startMonitor(h, *cfg.Monitor)
+		}
+	}
+	return nil
+}
+
+// checkReloadable reports the settings cfg changes that Reload cannot.
+func (c *core) checkReloadable(cfg Config) error {
+	var errs []error
+	old := c.cfg
+	if cfg.LayerKey != old.LayerKey {
+		errs = append(errs, fmt.Errorf("LayerKey %q differs from %q", cfg.LayerKey, old.LayerKey))
+	}
+	if cfg.AddSource != old.AddSource {
+		errs = append(errs, errors.New("AddSource differs"))
+	}
+	if !slices.Equal(cfg.Redact, old.Redact) {
+		errs = append(errs, errors.New("Redact differs"))
+	}
+	patterns := func(ps []*regexp.Regexp) []string {
+		var s []string
+		for _, p := range ps {
+			s = append(s, p.String())
+		}
+		return s
+	}
+	if !slices.Equal(patterns(cfg.RedactPatterns), patterns(old.RedactPatterns)) {
+		errs = append(errs, errors.New("RedactPatterns differ"))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("hydra: Reload: %w (make a new Handler to change them)", errors.Join(errs...))
+	}
+	return nil
+}
+
+// keepLayer gives st, the new state of the layer name, what it can keep
+// of the state in use: the level variable (set to the new level), and the
+// shaper if its settings are the same.
+func (b *builder) keepLayer(name string, st *layerState) {
+	l := b.c.layerObjs[name]
+	if l == nil || l.state.Load() == nil {
+		return
+	}
+	old := l.state.Load()
+	if old.level.owned && st.level.owned {
+		old.level.v.Set(st.level.get())
+		st.level = old.level
+	}
+	if old.shaper != nil && reflect.DeepEqual(old.rateLimit, st.rateLimit) && reflect.DeepEqual(old.sampling, st.sampling) {
+		st.shaper = old.shaper
+	}
+}
+
+// keepSinks marks the specs whose sink in the table in use can stay as
+// it is: same target, same settings, same layers, and the target shared
+// (or not) as before, since a sink's output takes the target's lock only
+// if it was shared when the sink was built.
+func (b *builder) keepSinks() {
+	if b.prev == nil {
+		return
+	}
+	for _, sp := range b.order {
+		for _, s := range b.prev.sinks {
+			if o := s.spec; o.sameSink(sp) && slices.Equal(o.layers, sp.layers) && shared(o) == shared(sp) {
+				sp.sink = s
+				sp.name = s.name
+				break
+			}
+		}
+	}
+}
+
+func shared(sp *spec) bool { return sp.target != nil && sp.target.shared() }
+
+// sameSink reports whether a sink built from sp would be the one built
+// from o: the same target and the same settings, its Fallback's included.
+func (sp *spec) sameSink(o *spec) bool {
+	if sp == nil || o == nil {
+		return sp == o
+	}
+	return sp.key != nil && sp.key == o.key && sp.typ == o.typ &&
+		sp.json == o.json && sp.rotation == o.rotation &&
+		sp.fileMode == o.fileMode && sp.dirMode == o.dirMode &&
+		sp.sync == o.sync && (sp.sync || sameAsync(sp.async, o.async)) &&
+		reflect.DeepEqual(sp.breaker, o.breaker) && sp.fallback.sameSink(o.fallback)
+}
+
+// lockFor returns the lock of the target key: one per target for as long
+// as the core lives, so that sinks built by different Reloads take turns
+// on it too.
+func (c *core) lockFor(key any) *sync.Mutex {
+	c.locksMu.Lock()
+	defer c.locksMu.Unlock()
+	if c.locks == nil {
+		c.locks = map[any]*sync.Mutex{}
+	}
+	mu := c.locks[key]
+	if mu == nil {
+		mu = new(sync.Mutex)
+		c.locks[key] = mu
+	}
+	return mu
+}
+
+// newScopeSlot returns the slot in scope.cache of a new sink.
+func (c *core) newScopeSlot() int { return int(c.nScoped.Add(1)) - 1 }
+
+// reroute hands r to the destinations its layer has in the table in use
+// that were not among old's routes, after a sink of old's refused it as
+// retired: the record then goes by the new table. The sinks old shares
+// with the new table had it already (or skipped it), so it is written once.
+func (h *Handler) reroute(ctx context.Context, r *slog.Record, l *layer, old *layerState) error {
+	var err error
+	for {
+		st := l.state.Load()
+		if st.gone {
+			st = h.c.table.Load().def.state.Load()
+		}
+		retired := false
+		for i := range st.routes {
+			rt := &st.routes[i]
+			if slices.ContainsFunc(old.routes, func(o route) bool { return o.sink == rt.sink }) ||
+				(rt.hasLevel && r.Level < rt.level.get()) {
+				continue
+			}
+			switch e := rt.sink.put(ctx, r, h.scope); {
+			case e == errRetired:
+				retired = true // another Reload already: follow it too
+			case e != nil:
+				err = errors.Join(err, e)
+			}
+		}
+		if !retired {
+			return err
+		}
+		old = st
+	}
+}
