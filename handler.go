@@ -212,7 +212,7 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		c.addContextAttrs(ctx, &r)
 	}
 	var err error
-	retired := false
+	var retired []*sink // none, nearly always: see errRetired
 	for i := range st.routes {
 		rt := &st.routes[i]
 		if rt.hasLevel && r.Level < rt.level.get() {
@@ -225,13 +225,13 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 			e = s.put(ctx, &r, h.scope)
 		}
 		if e == errRetired {
-			retired = true
+			retired = append(retired, rt.sink)
 		} else if e != nil && !errors.Is(err, e) {
 			err = errors.Join(err, e)
 		}
 	}
-	if retired {
-		err = errors.Join(err, h.reroute(ctx, &r, l, st))
+	if retired != nil {
+		err = errors.Join(err, h.reroute(ctx, &r, l, st, retired))
 	}
 	return err
 }

