@@ -101,7 +101,10 @@
 // the files it opened and stops its goroutines. Call it before the program
 // exits, also when it exits on a signal: records still queued when the
 // process dies are lost. After Close, Handle returns an error wrapping
-// [ErrClosed] and counts the record as dropped. [Handler.Rotate] makes
+// [ErrClosed] and counts the record as dropped. [Handler.Reload] applies a
+// new Config while records flow: levels, rate limits and sampling change
+// in place, destinations are added, replaced (drained first) or removed,
+// and no record is lost or written twice. [Handler.Rotate] makes
 // lumberjack rotate the files now; [Handler.Reopen] reopens them at their
 // paths without a backup, for an external logrotate.
 //
@@ -118,8 +121,12 @@ package hydra
 //
 // Nouns:
 //
+//   - table: the layers and sinks one Config makes. Reload builds a new
+//     one and publishes it in one store; a layer keeps its identity across
+//     tables, a sink is kept or retired.
 //   - layer: a named stream of records (Config.Layers); each record goes
-//     to exactly one. Its routes, level and shaping live in a layer.
+//     to exactly one. Its routes, level and shaping are its state, which
+//     Reload replaces.
 //   - destination: one place a layer's records go, as the user wrote it
 //     (Destination). After defaults and checks it is a spec.
 //   - target: what a destination writes to: a file (by its real path), a
@@ -165,3 +172,4 @@ package hydra
 //	monitor.go      the Monitor record and expvar
 //	redact.go       redaction for handler destinations
 //	lifecycle.go    Flush, the order of closing, Rotate, Reopen, SetLevel
+//	reload.go       Reload: a new table beside the old, kept and retired sinks
