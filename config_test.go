@@ -163,11 +163,6 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
-// oneLayer returns a Config with one layer "L" holding ds.
-func oneLayer(ds ...Destination) Config {
-	return Config{Layers: map[string]Layer{"L": {Destinations: ds}}}
-}
-
 func TestFilePermissions(t *testing.T) {
 	dir := t.TempDir()
 	def := filepath.Join(dir, "new", "deeper", "app.log")

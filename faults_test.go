@@ -2,7 +2,6 @@ package hydra
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -26,53 +25,6 @@ type fault struct {
 	clear  func()
 	errors bool // whether the fault is reported as errors
 }
-
-// faultyWriter fails, stalls or slows down its writes while its mode is
-// set, and records what it accepts.
-type faultyWriter struct {
-	mode    atomic.Int32 // one of the fw* constants
-	release chan struct{}
-	out     syncBuffer
-}
-
-const (
-	fwOK = iota
-	fwEIO
-	fwStall
-	fwSlow
-)
-
-func (w *faultyWriter) Write(p []byte) (int, error) {
-	switch w.mode.Load() {
-	case fwEIO:
-		return 0, &os.PathError{Op: "write", Path: "/dev/log", Err: syscall.EIO}
-	case fwStall:
-		<-w.release
-	case fwSlow:
-		time.Sleep(2 * time.Millisecond)
-	}
-	return w.out.Write(p)
-}
-
-// faultyHandler panics or fails while its mode is set.
-type faultyHandler struct {
-	mode    atomic.Int32 // 1: panic, 2: error
-	handled atomic.Int64
-}
-
-func (h *faultyHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h *faultyHandler) Handle(context.Context, slog.Record) error {
-	switch h.mode.Load() {
-	case 1:
-		panic("inner handler exploded")
-	case 2:
-		return errors.New("inner handler refused")
-	}
-	h.handled.Add(1)
-	return nil
-}
-func (h *faultyHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *faultyHandler) WithGroup(string) slog.Handler      { return h }
 
 func writerFault(name string, mode int32, errs bool) fault {
 	w := &faultyWriter{release: make(chan struct{})}

@@ -322,8 +322,3 @@ func TestContextAttrsReachEveryDestination(t *testing.T) {
 	require.Len(t, heard.get(), 1)
 	assert.ErrorContains(t, heard.get()[0], "ContextAttrs panicked: ContextAttrs exploded")
 }
-
-// lazyInt is a LogValuer.
-type lazyInt int
-
-func (n lazyInt) LogValue() slog.Value { return slog.IntValue(int(n)) }

@@ -21,24 +21,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// errorList collects what OnError hears, from any goroutine.
-type errorList struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (l *errorList) add(err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.errs = append(l.errs, err)
-}
-
-func (l *errorList) get() []error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]error(nil), l.errs...)
-}
-
 func TestReplaceAttrPanicFailsOneRecord(t *testing.T) {
 	for _, format := range []string{"text", "json"} {
 		t.Run(format, func(t *testing.T) {
@@ -188,22 +170,6 @@ func TestShutdownDeadlineWithAMonitorWaitingForRoom(t *testing.T) {
 	})
 }
 
-// overlapWriter counts Writes that run while another is in progress.
-type overlapWriter struct {
-	busy, overlaps atomic.Int32
-	n              atomic.Int64
-}
-
-func (w *overlapWriter) Write(p []byte) (int, error) {
-	if w.busy.Add(1) > 1 {
-		w.overlaps.Add(1)
-	}
-	time.Sleep(20 * time.Microsecond) // widen the window
-	w.n.Add(int64(strings.Count(string(p), "\n")))
-	w.busy.Add(-1)
-	return len(p), nil
-}
-
 func TestWriterSharedWithAFallbackIsWrittenOneBatchAtATime(t *testing.T) {
 	shared := &overlapWriter{}
 	broken := &failWriter{failing: true}
@@ -279,11 +245,6 @@ func TestDestinationNamesAreUnique(t *testing.T) {
 		"stderr:API", "stderr:AUDIT", "stdout", "null",
 	}, names)
 }
-
-// bytes3 is a comparable writer that keeps nothing.
-type bytes3 struct{ n int }
-
-func (b *bytes3) Write(p []byte) (int, error) { b.n += len(p); return len(p), nil }
 
 func TestUnknownLayersAreCountedAndReportedOnce(t *testing.T) {
 	var heard errorList

@@ -105,17 +105,6 @@ func TestCloseDuringWrites(t *testing.T) {
 	}
 }
 
-// matching returns the elements of s equal to v.
-func matching(s []string, v string) []string {
-	var out []string
-	for _, x := range s {
-		if x == v {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
 func TestShutdownGivesUpAtDeadline(t *testing.T) {
 	w := newStallWriter()
 	h, err := New(oneLayer(Destination{Type: "writer", Writer: w, Format: "json"}))

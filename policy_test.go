@@ -129,23 +129,6 @@ func TestPoliciesUnderConcurrentProducers(t *testing.T) {
 	}
 }
 
-// stalled returns a handler with one layer "L" writing JSON to a stalled
-// writer through a queue with opts, and a logger for it. It logs "first"
-// and returns once the consumer is stuck writing it, so the queue is
-// empty and nothing more leaves it until the writer is released.
-func stalled(t *testing.T, opts AsyncOptions) (*Handler, *slog.Logger, *stallWriter) {
-	t.Helper()
-	w := newStallWriter()
-	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Level: slog.LevelDebug, Destinations: []Destination{
-		{Type: "writer", Writer: w, Format: "json", Async: &opts},
-	}}}})
-	t.Cleanup(w.Release) // registered after Close, so it runs before it
-	l := slog.New(h)
-	l.Info("first")
-	<-w.started
-	return h, l, w
-}
-
 func TestDropNewestKeepsTheOldest(t *testing.T) {
 	h, l, w := stalled(t, AsyncOptions{QueueSize: 4, Overflow: DropNewest})
 	for _, m := range []string{"a", "b", "c", "d", "e", "f"} {
@@ -249,24 +232,6 @@ func dropOldestSparesProtectedRecords(t *testing.T) {
 	assert.Equal(t, []string{"first", DropNotice, "p1", "p2", "p3"}, messages(t, w.out.Bytes()))
 	assert.Equal(t, uint64(2), noticed(t, w.out.Bytes()), "a evicted, b dropped")
 	requireSettled(t, h.Stats())
-}
-
-// gatedWriter holds its n-th Write until gates[n] is closed, and reports
-// each Write's number on started.
-type gatedWriter struct {
-	gates   []chan struct{}
-	n       atomic.Int32
-	started chan int
-	out     syncBuffer
-}
-
-func (w *gatedWriter) Write(p []byte) (int, error) {
-	i := int(w.n.Add(1) - 1)
-	w.started <- i
-	if i < len(w.gates) {
-		<-w.gates[i]
-	}
-	return w.out.Write(p)
 }
 
 // TestDropOldestNeverWaitsForAStalledWriter stalls the writer in the middle

@@ -1,8 +1,6 @@
 package hydra
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -16,27 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// readAll returns the records of every file of a rotated log, backups
-// included, checking that each line is one whole JSON record.
-func readAll(t *testing.T, dir, prefix string) []map[string]any {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, prefix+"*"))
-	require.NoError(t, err)
-	var recs []map[string]any
-	for _, f := range files {
-		data := must(os.ReadFile(f))
-		if len(data) > 0 {
-			require.True(t, bytes.HasSuffix(data, []byte("\n")), "%s ends with a torn record", f)
-		}
-		for _, line := range lines(data) {
-			var m map[string]any
-			require.NoError(t, json.Unmarshal([]byte(line), &m), "%s: %q", f, line)
-			recs = append(recs, m)
-		}
-	}
-	return recs
-}
 
 // requireEachOnce checks that recs hold want records, each once, told
 // apart by their g and i attributes; notices are not records.
