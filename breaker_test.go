@@ -18,9 +18,7 @@ import (
 // each record is logged and flushed on its own.
 func breakerHandler(t *testing.T, w *faultyWriter, br Breaker, fallback *Destination) (*Handler, func(msg string) error) {
 	t.Helper()
-	h, err := New(Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-		{Type: "writer", Writer: w, Format: "json", Breaker: &br, Fallback: fallback},
-	}}}})
+	h, err := New(oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Breaker: &br, Fallback: fallback}))
 	require.NoError(t, err)
 	l := slog.New(h)
 	return h, func(msg string) error {
@@ -90,10 +88,9 @@ func TestBreakerWithoutFallbackDropsAndAnnounces(t *testing.T) {
 		primary := &faultyWriter{}
 		primary.mode.Store(fwEIO)
 		var drops []uint64
-		h, err := New(Config{DefaultLayer: "L", OnDrop: func(_ string, n uint64) { drops = append(drops, n) },
-			Layers: map[string]Layer{"L": {Destinations: []Destination{
-				{Type: "writer", Writer: primary, Format: "json", Breaker: &Breaker{Failures: 2, Cooldown: time.Minute}},
-			}}}})
+		cfg := oneLayer(Destination{Type: "writer", Writer: primary, Format: "json", Breaker: &Breaker{Failures: 2, Cooldown: time.Minute}})
+		cfg.OnDrop = func(_ string, n uint64) { drops = append(drops, n) }
+		h, err := New(cfg)
 		require.NoError(t, err)
 		l := slog.New(h)
 		for range 2 {
@@ -120,10 +117,10 @@ func TestBreakerOnAHandlerFallsBackToAFile(t *testing.T) {
 	inner := &faultyHandler{}
 	inner.mode.Store(2) // fails
 	path := filepath.Join(t.TempDir(), "spare.log")
-	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{{
+	h := newTest(t, oneLayer(Destination{
 		Type: "handler", Handler: inner, Breaker: &Breaker{Failures: 1, Cooldown: time.Hour},
 		Fallback: &Destination{Type: "file", Path: path, Format: "json"},
-	}}}}})
+	}))
 	l := slog.New(h)
 	l.Info("fails")
 	require.Error(t, h.Flush(context.Background()))
@@ -148,12 +145,12 @@ func TestBreakerConfigErrors(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{"fallback without breaker", oneLayer(Destination{Type: "stdout", Fallback: &Destination{Type: "null"}}), "Fallback needs a Breaker"},
-		{"negative breaker", oneLayer(Destination{Type: "stdout", Breaker: &Breaker{Failures: -1}}), "Breaker has a negative value"},
-		{"breaker on null", oneLayer(Destination{Type: "null", Breaker: br}), "Breaker does not apply to null"},
-		{"fallback with a queue", oneLayer(Destination{Type: "stdout", Breaker: br, Fallback: &Destination{Type: "null", Async: &AsyncOptions{}}}),
+		{"fallback without breaker", namedLayer(Destination{Type: "stdout", Fallback: &Destination{Type: "null"}}), "Fallback needs a Breaker"},
+		{"negative breaker", namedLayer(Destination{Type: "stdout", Breaker: &Breaker{Failures: -1}}), "Breaker has a negative value"},
+		{"breaker on null", namedLayer(Destination{Type: "null", Breaker: br}), "Breaker does not apply to null"},
+		{"fallback with a queue", namedLayer(Destination{Type: "stdout", Breaker: br, Fallback: &Destination{Type: "null", Async: &AsyncOptions{}}}),
 			`Destinations[0].Fallback: a Fallback takes Type, Format and its target's fields only`},
-		{"bad fallback", oneLayer(Destination{Type: "stdout", Breaker: br, Fallback: &Destination{Type: "file"}}),
+		{"bad fallback", namedLayer(Destination{Type: "stdout", Breaker: br, Fallback: &Destination{Type: "file"}}),
 			`Destinations[0].Fallback (file): Path is required`},
 		{"fallback writes to a destination's file", Config{Layers: map[string]Layer{
 			"A": {Destinations: []Destination{{Type: "file", Path: file}}},

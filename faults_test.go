@@ -72,7 +72,6 @@ func TestFaultsInDestinations(t *testing.T) {
 				d := f.dest(t)
 				d.Async = &AsyncOptions{QueueSize: 64, Overflow: policy}
 				cfg := oneLayer(d)
-				cfg.DefaultLayer = "L"
 				cfg.OnError = func(error) { reported.Add(1) }
 				h := newTest(t, cfg)
 				t.Cleanup(f.clear) // runs before Close: a stalled writer must let go
@@ -151,7 +150,6 @@ func TestDiskFull(t *testing.T) {
 	var mu sync.Mutex
 	cfg := oneLayer(Destination{Type: "file", Path: filepath.Join(dir, "app.log"), Format: "json",
 		Async: &AsyncOptions{Overflow: DropNewest}})
-	cfg.DefaultLayer = "L"
 	cfg.OnError = func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -201,7 +199,6 @@ func TestRecoveryWithoutRestartKeepsOrder(t *testing.T) {
 	w := &faultyWriter{}
 	w.mode.Store(fwEIO)
 	cfg := oneLayer(Destination{Type: "writer", Writer: w, Format: "json"})
-	cfg.DefaultLayer = "L"
 	h := newTest(t, cfg)
 	l := slog.New(h)
 	logN(l, "lost", 100)

@@ -41,9 +41,9 @@ func TestOutputIsSlogs(t *testing.T) {
 				direct = slog.NewJSONHandler(&want, &opts)
 			}
 			got := &syncBuffer{}
-			h := newTest(t, Config{DefaultLayer: "L", AddSource: opts.AddSource, ReplaceAttr: opts.ReplaceAttr, Layers: map[string]Layer{
-				"L": {Destinations: []Destination{{Type: "writer", Writer: got, Format: format}}},
-			}})
+			cfg := oneLayer(Destination{Type: "writer", Writer: got, Format: format})
+			cfg.AddSource, cfg.ReplaceAttr = opts.AddSource, opts.ReplaceAttr
+			h := newTest(t, cfg)
 			for _, hd := range []slog.Handler{direct, h} {
 				chain := hd.WithAttrs([]slog.Attr{slog.String("bound", "yes")}).WithGroup("req").WithAttrs([]slog.Attr{slog.Int("id", 7)})
 				require.NoError(t, chain.Handle(context.Background(), rec))
@@ -61,9 +61,7 @@ func TestHandleDoesNotAllocate(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{
-		"L": {Destinations: []Destination{{Type: "writer", Writer: io.Discard, Format: "json", Async: &AsyncOptions{QueueSize: 1 << 16}}}},
-	}})
+	h := newTest(t, oneLayer(Destination{Type: "writer", Writer: io.Discard, Format: "json", Async: &AsyncOptions{QueueSize: 1 << 16}}))
 	bound := h.WithAttrs([]slog.Attr{slog.String("layer", "L"), slog.String("svc", "api")})
 	ctx := context.Background()
 	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request handled", 0)

@@ -81,7 +81,7 @@ func parseText(line string) (map[string]any, error) {
 
 func TestSyncDestinationWritesBeforeHandleReturns(t *testing.T) {
 	buf := &syncBuffer{}
-	h := newTest(t, oneLayer(Destination{Type: "writer", Writer: buf, Sync: true}))
+	h := newTest(t, namedLayer(Destination{Type: "writer", Writer: buf, Sync: true}))
 	slog.New(h).Info("now", "layer", "L")
 	assert.Contains(t, buf.String(), "msg=now", "no Flush needed")
 	d := destStats(t, h, "writer")
@@ -92,7 +92,7 @@ func TestSyncDestinationWritesBeforeHandleReturns(t *testing.T) {
 func TestSyncWriteErrorReachesCaller(t *testing.T) {
 	w := &failWriter{failing: true}
 	var reported []error
-	cfg := oneLayer(Destination{Type: "writer", Writer: w, Sync: true})
+	cfg := namedLayer(Destination{Type: "writer", Writer: w, Sync: true})
 	cfg.OnError = func(err error) { reported = append(reported, err) }
 	h := newTest(t, cfg)
 	err := h.WithAttrs([]slog.Attr{slog.String("layer", "L")}).Handle(context.Background(), slog.NewRecord(time.Now(), slog.LevelInfo, "m", 0))
@@ -109,7 +109,6 @@ func TestWriteErrorsAreCountedAndReported(t *testing.T) {
 	var mu sync.Mutex
 	var reported []error
 	cfg := oneLayer(Destination{Type: "writer", Writer: w, Format: "json"})
-	cfg.DefaultLayer = "L"
 	cfg.OnError = func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -160,7 +159,6 @@ func TestHandlerDestinationFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var calls atomic.Int32
 			cfg := oneLayer(Destination{Type: "handler", Handler: tc.inner})
-			cfg.DefaultLayer = "L"
 			cfg.OnError = func(err error) { calls.Add(1) }
 			h := newTest(t, cfg)
 			logN(slog.New(h), "m", 3)
@@ -191,9 +189,7 @@ func TestHandlerDestinationSeesScopeAndContext(t *testing.T) {
 
 	// The caller's context reaches the inner handler.
 	var seen atomic.Value
-	h2 := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-		{Type: "handler", Handler: &ctxRecorder{Handler: slog.DiscardHandler, seen: &seen}},
-	}}}})
+	h2 := newTest(t, oneLayer(Destination{Type: "handler", Handler: &ctxRecorder{Handler: slog.DiscardHandler, seen: &seen}}))
 	slog.New(h2).InfoContext(context.WithValue(context.Background(), testCtxKey{}, "v"), "m")
 	flush(t, h2)
 	assert.Equal(t, "v", seen.Load())
@@ -277,7 +273,7 @@ func TestCheckBuildsNothing(t *testing.T) {
 	require.Len(t, st.Layers, 2)
 	assert.Equal(t, slog.LevelDebug, st.Layers[0].Level)
 
-	_, err = Check(oneLayer(Destination{Type: "file"}))
+	_, err = Check(namedLayer(Destination{Type: "file"}))
 	assert.ErrorContains(t, err, "Path is required")
 }
 
@@ -287,24 +283,22 @@ func TestContextAttrsReachEveryDestination(t *testing.T) {
 	var heard errorList
 	path := filepath.Join(t.TempDir(), "app.log")
 	out := &syncBuffer{}
-	h := newTest(t, Config{
-		DefaultLayer: "L",
-		OnError:      heard.add,
-		ContextAttrs: func(ctx context.Context) []slog.Attr {
-			id, ok := ctx.Value(requestIDKey{}).(string)
-			switch {
-			case id == "boom":
-				panic("ContextAttrs exploded")
-			case !ok:
-				return nil
-			}
-			return []slog.Attr{slog.String("request_id", id), slog.Any("lazy", lazyInt(7))}
-		},
-		Layers: map[string]Layer{"L": {Destinations: []Destination{
-			{Type: "writer", Writer: out, Format: "json"},
-			{Type: "file", Path: path, Format: "json"},
-		}}},
-	})
+	cfg := oneLayer(
+		Destination{Type: "writer", Writer: out, Format: "json"},
+		Destination{Type: "file", Path: path, Format: "json"},
+	)
+	cfg.OnError = heard.add
+	cfg.ContextAttrs = func(ctx context.Context) []slog.Attr {
+		id, ok := ctx.Value(requestIDKey{}).(string)
+		switch {
+		case id == "boom":
+			panic("ContextAttrs exploded")
+		case !ok:
+			return nil
+		}
+		return []slog.Attr{slog.String("request_id", id), slog.Any("lazy", lazyInt(7))}
+	}
+	h := newTest(t, cfg)
 	l := slog.New(h)
 	ctx := context.WithValue(context.Background(), requestIDKey{}, "r-42")
 	l.InfoContext(ctx, "with", "a", 1)

@@ -26,17 +26,15 @@ func TestReplaceAttrPanicFailsOneRecord(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			var heard errorList
 			out := &syncBuffer{}
-			h := newTest(t, Config{
-				DefaultLayer: "L",
-				OnError:      heard.add,
-				ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-					if a.Key == "boom" {
-						panic("ReplaceAttr exploded")
-					}
-					return a
-				},
-				Layers: map[string]Layer{"L": {Destinations: []Destination{{Type: "writer", Writer: out, Format: format}}}},
-			})
+			cfg := oneLayer(Destination{Type: "writer", Writer: out, Format: format})
+			cfg.OnError = heard.add
+			cfg.ReplaceAttr = func(_ []string, a slog.Attr) slog.Attr {
+				if a.Key == "boom" {
+					panic("ReplaceAttr exploded")
+				}
+				return a
+			}
+			h := newTest(t, cfg)
 			l := slog.New(h)
 			l.Info("before")
 			l.Info("x", "boom", 1)
@@ -61,11 +59,9 @@ func TestReplaceAttrPanicFailsOneRecord(t *testing.T) {
 
 func TestPanickingOnErrorIsRecovered(t *testing.T) {
 	w := &failWriter{failing: true}
-	h := newTest(t, Config{
-		DefaultLayer: "L",
-		OnError:      func(error) { panic("OnError exploded") },
-		Layers:       map[string]Layer{"L": {Destinations: []Destination{{Type: "writer", Writer: w}}}},
-	})
+	cfg := oneLayer(Destination{Type: "writer", Writer: w})
+	cfg.OnError = func(error) { panic("OnError exploded") }
+	h := newTest(t, cfg)
 	slog.New(h).Info("x")
 	err := h.Flush(context.Background())
 	require.ErrorIs(t, err, errDisk, "the write error is still returned")
@@ -200,11 +196,11 @@ func TestWriterSharedWithAFallbackIsWrittenOneBatchAtATime(t *testing.T) {
 func TestBreakerFallbackTakesEveryRecordOfAFailedBatch(t *testing.T) {
 	primary := &failWriter{failing: true}
 	spare := &syncBuffer{}
-	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{{
+	h := newTest(t, oneLayer(Destination{
 		Type: "writer", Writer: primary, Format: "json",
 		Breaker:  &Breaker{Failures: 3, Cooldown: time.Hour},
 		Fallback: &Destination{Type: "writer", Writer: spare, Format: "json"},
-	}}}}})
+	}))
 	l := slog.New(h)
 	var wg sync.WaitGroup
 	for g := range 4 {
@@ -354,7 +350,6 @@ func TestOneFileUnderTwoPathsIsOneFile(t *testing.T) {
 func TestFormatIsCaseInsensitive(t *testing.T) {
 	out := &syncBuffer{}
 	cfg := oneLayer(Destination{Type: "WRITER", Writer: out, Format: "JSON"})
-	cfg.DefaultLayer = "L"
 	h := newTest(t, cfg)
 	slog.New(h).Info("x")
 	flush(t, h)
@@ -378,7 +373,7 @@ func TestFlushWithADoneContext(t *testing.T) {
 }
 
 func TestPublishExpvarConcurrently(t *testing.T) {
-	h := newTest(t, oneLayer(Destination{Type: "null"}))
+	h := newTest(t, namedLayer(Destination{Type: "null"}))
 	base := fmt.Sprintf("hydra-test-%d", time.Now().UnixNano())
 	for round := range 300 { // the race is narrow: try it often
 		name := fmt.Sprint(base, "-", round)
@@ -411,9 +406,7 @@ func filesIn(t *testing.T, dir string) []string {
 func TestReopenAfterAnExternalRotation(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.log")
-	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-		{Type: "file", Path: path, Format: "json", Async: &AsyncOptions{QueueSize: 64}},
-	}}}})
+	h := newTest(t, oneLayer(Destination{Type: "file", Path: path, Format: "json", Async: &AsyncOptions{QueueSize: 64}}))
 	l := slog.New(h)
 	stop := make(chan struct{})
 	var logged atomic.Int64
@@ -454,7 +447,6 @@ func TestNegativeMaxSizeTurnsSizeRotationOff(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "big.log")
 	cfg := oneLayer(Destination{Type: "file", Path: path, Rotation: Rotation{MaxSizeMB: -1}})
-	cfg.DefaultLayer = "L"
 	h := newTest(t, cfg)
 	l := slog.New(h)
 	big := strings.Repeat("x", 1<<10)

@@ -38,8 +38,16 @@ func newTest(t testing.TB, cfg Config) *Handler {
 	return h
 }
 
-// oneLayer returns a Config with one layer "L" holding ds.
+// oneLayer returns a Config whose only layer, "L", holds ds and is the
+// default layer: every record goes there, whatever layer it names.
 func oneLayer(ds ...Destination) Config {
+	return Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: ds}}}
+}
+
+// namedLayer returns a Config with a layer "L" holding ds and no
+// DefaultLayer: New adds the default layer, DEFAULT, writing text to
+// stderr, beside it, and records reach "L" only by naming it.
+func namedLayer(ds ...Destination) Config {
 	return Config{Layers: map[string]Layer{"L": {Destinations: ds}}}
 }
 

@@ -62,9 +62,7 @@ func TestCloseDuringWrites(t *testing.T) {
 	for _, policy := range []Policy{Block, DropNewest, DropOldest} {
 		t.Run(policy.String(), func(t *testing.T) {
 			buf := &syncBuffer{}
-			h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-				{Type: "writer", Writer: buf, Format: "json", Async: &AsyncOptions{QueueSize: 64, Overflow: policy}},
-			}}}})
+			h := newTest(t, oneLayer(Destination{Type: "writer", Writer: buf, Format: "json", Async: &AsyncOptions{QueueSize: 64, Overflow: policy}}))
 			var ok, closed atomic.Int64
 			var wg sync.WaitGroup
 			start := make(chan struct{})
@@ -107,7 +105,7 @@ func TestCloseDuringWrites(t *testing.T) {
 
 func TestShutdownGivesUpAtDeadline(t *testing.T) {
 	w := newStallWriter()
-	h, err := New(oneLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
+	h, err := New(namedLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
 	require.NoError(t, err)
 	l := slog.New(h).With("layer", "L")
 	l.Info("first")
@@ -130,7 +128,7 @@ func TestShutdownGivesUpAtDeadline(t *testing.T) {
 
 func TestFlushWaitsForWritesAndHonoursContext(t *testing.T) {
 	w := newStallWriter()
-	h := newTest(t, oneLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
+	h := newTest(t, namedLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
 	defer w.Release()
 	slog.New(h).Info("m", "layer", "L")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -147,7 +145,7 @@ func TestFlushWaitsForWritesAndHonoursContext(t *testing.T) {
 func TestRotate(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.log")
-	h := newTest(t, oneLayer(Destination{Type: "file", Path: path}))
+	h := newTest(t, namedLayer(Destination{Type: "file", Path: path}))
 	l := slog.New(h).With("layer", "L")
 	l.Info("before")
 	flush(t, h)

@@ -49,7 +49,7 @@ func TestMonitorLogsStatsIntoALayer(t *testing.T) {
 }
 
 func TestPublishExpvar(t *testing.T) {
-	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{{Type: "null"}}}}})
+	h := newTest(t, oneLayer(Destination{Type: "null"}))
 	logN(slog.New(h), "m", 3)
 	name := fmt.Sprint("hydra-test-stats-", time.Now().UnixNano()) // expvar names live as long as the process
 	require.NoError(t, h.PublishExpvar(name))
@@ -70,10 +70,9 @@ func TestOnDropHearsOfEveryDrop(t *testing.T) {
 	var heard uint64
 	var dest string
 	w := newStallWriter()
-	h := newTest(t, Config{DefaultLayer: "L", OnDrop: func(d string, n uint64) { dest, heard = d, heard+n },
-		Layers: map[string]Layer{"L": {Destinations: []Destination{
-			{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, Overflow: DropNewest}},
-		}}}})
+	cfg := oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, Overflow: DropNewest}})
+	cfg.OnDrop = func(d string, n uint64) { dest, heard = d, heard+n }
+	h := newTest(t, cfg)
 	l := slog.New(h)
 	l.Info("first")
 	<-w.started

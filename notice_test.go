@@ -25,9 +25,7 @@ func (w *tokenWriter) Write(p []byte) (int, error) {
 func TestDropNoticeAtMostOnceASecond(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := &tokenWriter{tokens: make(chan struct{})}
-		h, err := New(Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-			{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 2, Overflow: DropNewest}},
-		}}}})
+		h, err := New(oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 2, Overflow: DropNewest}}))
 		require.NoError(t, err)
 		l := slog.New(h)
 		write := func() { w.tokens <- struct{}{}; synctest.Wait() }
@@ -66,9 +64,7 @@ func TestPendingNoticeIsWrittenByFlushAndClose(t *testing.T) {
 		t.Run(end, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				w := &tokenWriter{tokens: make(chan struct{})}
-				h, err := New(Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-					{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 2, Overflow: DropNewest}},
-				}}}})
+				h, err := New(oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 2, Overflow: DropNewest}}))
 				require.NoError(t, err)
 				l := slog.New(h)
 				write := func() { w.tokens <- struct{}{}; synctest.Wait() }

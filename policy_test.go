@@ -72,9 +72,7 @@ func TestPoliciesUnderConcurrentProducers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := &slowWriter{delay: 200 * time.Microsecond} // slow enough that 8 producers overflow 16 slots, race detector or not
 			opts := tc.opts
-			h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-				{Type: "writer", Writer: w, Format: "json", Async: &opts},
-			}}}})
+			h := newTest(t, oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Async: &opts}))
 			l := slog.New(h)
 			var wg sync.WaitGroup
 			for g := range goroutines {
@@ -242,9 +240,7 @@ func dropOldestSparesProtectedRecords(t *testing.T) {
 // enough to evict nor free enough to enqueue.
 func TestDropOldestNeverWaitsForAStalledWriter(t *testing.T) {
 	w := &gatedWriter{gates: []chan struct{}{make(chan struct{}), make(chan struct{})}, started: make(chan int, 1<<16)}
-	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-		{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 64, Overflow: DropOldest}},
-	}}}})
+	h := newTest(t, oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 64, Overflow: DropOldest}}))
 	var release sync.Once
 	releaseAll := func() { release.Do(func() { close(w.gates[1]) }) }
 	defer releaseAll()

@@ -50,16 +50,14 @@ func (r recorder) WithGroup(string) slog.Handler { return r }
 func TestRedaction(t *testing.T) {
 	text, js := &syncBuffer{}, &syncBuffer{}
 	rec := recorder{mu: new(sync.Mutex), out: new(strings.Builder)}
-	h := newTest(t, Config{
-		DefaultLayer:   "L",
-		Redact:         []string{"password", "token", "API_KEY", "credentials"},
-		RedactPatterns: []*regexp.Regexp{cardNumber, bearerToken},
-		Layers: map[string]Layer{"L": {Destinations: []Destination{
-			{Type: "writer", Writer: text},
-			{Type: "writer", Writer: js, Format: "json"},
-			{Type: "handler", Handler: rec},
-		}}},
-	})
+	cfg := oneLayer(
+		Destination{Type: "writer", Writer: text},
+		Destination{Type: "writer", Writer: js, Format: "json"},
+		Destination{Type: "handler", Handler: rec},
+	)
+	cfg.Redact = []string{"password", "token", "API_KEY", "credentials"}
+	cfg.RedactPatterns = []*regexp.Regexp{cardNumber, bearerToken}
+	h := newTest(t, cfg)
 	l := slog.New(h).With("api_key", "apikey-xyz").WithGroup("req").With("Password", "s3cr3t")
 	l.Info("paid with 4111 1111 1111 1111, auth Bearer eyJhbGciOi.abc",
 		"user", "ada",

@@ -36,7 +36,7 @@ func requireEachOnce(t *testing.T, recs []map[string]any, want int) {
 // so two rotations within one would overwrite a backup.
 func TestRapidRotationsLoseNothing(t *testing.T) {
 	dir := t.TempDir()
-	h := newTest(t, oneLayer(Destination{Type: "file", Path: filepath.Join(dir, "app.log"), Format: "json"}))
+	h := newTest(t, namedLayer(Destination{Type: "file", Path: filepath.Join(dir, "app.log"), Format: "json"}))
 	l := slog.New(h).With("layer", "L")
 	const n = 3000
 	var wg sync.WaitGroup
@@ -56,7 +56,7 @@ func TestRapidRotationsLoseNothing(t *testing.T) {
 // TestTinyMaxSizeUnderLoad rotates by size about every millisecond.
 func TestTinyMaxSizeUnderLoad(t *testing.T) {
 	dir := t.TempDir()
-	h := newTest(t, oneLayer(Destination{Type: "file", Path: filepath.Join(dir, "app.log"), Format: "json", Rotation: Rotation{MaxSizeMB: 1}}))
+	h := newTest(t, namedLayer(Destination{Type: "file", Path: filepath.Join(dir, "app.log"), Format: "json", Rotation: Rotation{MaxSizeMB: 1}}))
 	l := slog.New(h).With("layer", "L")
 	pad := strings.Repeat("x", 2000) // 1 MB every ~500 records
 	const goroutines, perGoroutine = 4, 2500

@@ -31,7 +31,7 @@ func (w *writeRecorder) Write(p []byte) (int, error) {
 
 func TestBatchesAreRecordAligned(t *testing.T) {
 	w := &writeRecorder{}
-	h := newTest(t, oneLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
+	h := newTest(t, namedLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
 	l := slog.New(h).With("layer", "L")
 	var wg sync.WaitGroup
 	for g := range 4 {
@@ -141,7 +141,7 @@ func TestRotationUnderConcurrentLoad(t *testing.T) {
 	const goroutines, perGoroutine = 8, 3000 // about 5 MB of JSON
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.log")
-	h := newTest(t, oneLayer(Destination{Type: "file", Path: path, Format: "json", Rotation: Rotation{MaxSizeMB: 1}}))
+	h := newTest(t, namedLayer(Destination{Type: "file", Path: path, Format: "json", Rotation: Rotation{MaxSizeMB: 1}}))
 	l := slog.New(h).With("layer", "L")
 	pad := strings.Repeat("p", 150)
 	logging := make(chan struct{}) // closed once the first record is logged
@@ -198,7 +198,7 @@ func TestRecordLargerThanMaxSizeFailsAlone(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.log")
 	var reported []error
-	cfg := oneLayer(Destination{Type: "file", Path: path, Format: "json", Rotation: Rotation{MaxSizeMB: 1}})
+	cfg := namedLayer(Destination{Type: "file", Path: path, Format: "json", Rotation: Rotation{MaxSizeMB: 1}})
 	cfg.OnError = func(err error) { reported = append(reported, err) }
 	h := newTest(t, cfg)
 	l := slog.New(h).With("layer", "L")

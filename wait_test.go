@@ -80,9 +80,7 @@ func TestBlockWaitsForRoom(t *testing.T) {
 func TestBlockedCallerTakesRoomFreedBeforeAStalledWrite(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := &gatedWriter{gates: []chan struct{}{make(chan struct{}), make(chan struct{}), make(chan struct{})}, started: make(chan int, 16)}
-		h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-			{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, BlockTimeout: 10 * time.Second}},
-		}}}})
+		h := newTest(t, oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, BlockTimeout: 10 * time.Second}}))
 		var opened [3]sync.Once
 		open := func(gate int) { opened[gate].Do(func() { close(w.gates[gate]) }) }
 		defer open(2) // so that Close returns, if the test fails
@@ -132,9 +130,7 @@ func TestBlockedCallerTakesRoomFreedBeforeAStalledWrite(t *testing.T) {
 func TestBlockTimeoutBoundsTheWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := newStallWriter()
-		h, err := New(Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-			{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 2, BlockTimeout: 100 * time.Millisecond}},
-		}}}})
+		h, err := New(oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 2, BlockTimeout: 100 * time.Millisecond}}))
 		require.NoError(t, err)
 		l := slog.New(h)
 		l.Info("first")
