@@ -2,9 +2,11 @@ package hydra
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -166,4 +168,27 @@ func TestBreakerConfigErrors(t *testing.T) {
 			require.ErrorContains(t, err, tc.want)
 		})
 	}
+}
+
+func TestBreakerFallbackTakesEveryRecordOfAFailedBatch(t *testing.T) {
+	primary := &failWriter{failing: true}
+	spare := &syncBuffer{}
+	h := newTest(t, oneLayer(Destination{
+		Type: "writer", Writer: primary, Format: "json",
+		Breaker:  &Breaker{Failures: 3, Cooldown: time.Hour},
+		Fallback: &Destination{Type: "writer", Writer: spare, Format: "json"},
+	}))
+	l := slog.New(h)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() { logN(l, fmt.Sprint("g", g), 500) })
+	}
+	wg.Wait()
+	err := h.Close()
+	require.ErrorIs(t, err, errDisk, "the failures are still reported")
+	d := h.Stats().Destinations[0]
+	assert.Zero(t, d.Failed, "a failed batch goes to the fallback")
+	assert.Equal(t, uint64(2000), d.FallbackWritten)
+	assert.Len(t, lines(spare.Bytes()), 2000)
+	requireSettled(t, h.Stats())
 }

@@ -316,3 +316,27 @@ func TestContextAttrsReachEveryDestination(t *testing.T) {
 	require.Len(t, heard.get(), 1)
 	assert.ErrorContains(t, heard.get()[0], "ContextAttrs panicked: ContextAttrs exploded")
 }
+
+func TestZeroHandlerWritesToStderr(t *testing.T) {
+	var h Handler
+	l := slog.New(&h)
+	before := h.Stats().Written
+	require.NotPanics(t, func() {
+		l.Debug("below INFO")
+		l.Info("zero handler test: this line is expected on stderr")
+		l.With("k", "v").WithGroup("g").Info("zero handler test: and this one")
+	})
+	assert.True(t, h.Enabled(context.Background(), slog.LevelInfo))
+	assert.False(t, h.Enabled(context.Background(), slog.LevelDebug))
+	st := h.Stats()
+	assert.Equal(t, before+2, st.Written)
+	assert.Equal(t, "stderr", st.Destinations[0].Name)
+	assert.True(t, st.Destinations[0].Sync, "the zero Handler owns no goroutine")
+	assert.NoError(t, h.Flush(context.Background()))
+	assert.NoError(t, h.Rotate())
+	assert.NoError(t, h.Reopen())
+	assert.NoError(t, h.Close())
+	l.Info("zero handler test: Close leaves it open")
+	assert.Equal(t, before+3, h.Stats().Written)
+	assert.ErrorContains(t, h.SetLevel(DefaultLayerName, slog.LevelDebug), "zero Handler")
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -220,4 +221,72 @@ func TestSetLevelOnUserLevelers(t *testing.T) {
 	assert.Equal(t, slog.LevelError, v.Level(), "SetLevel sets the user's LevelVar")
 	err := h.SetLevel("CUSTOM", slog.LevelInfo)
 	require.ErrorContains(t, err, "hydra.fixedLeveler")
+}
+
+func TestUnknownLayersAreCountedAndReportedOnce(t *testing.T) {
+	var heard errorList
+	cfg, bufs := writerLayers("json", "AUDIT", DefaultLayerName)
+	cfg.OnError = heard.add
+	h := newTest(t, cfg)
+	l := slog.New(h)
+	for range 3 {
+		l.Info("typo", "layer", "AUIDT")
+	}
+	l.Info("other", "layer", "XX")
+	bound := l.With("layer", "NOPE")
+	bound.Info("bound")
+	bound.Info("bound")
+	l.InfoContext(ContextWithLayer(context.Background(), "CTX?"), "from the context")
+	l.Info("known", "layer", "AUDIT")
+	flush(t, h)
+	assert.Equal(t, uint64(7), h.Stats().Unknown)
+	assert.Len(t, lines(bufs[DefaultLayerName].Bytes()), 7, "they went to the default layer")
+	var reported []string
+	for _, err := range heard.get() {
+		reported = append(reported, err.Error())
+	}
+	assert.ElementsMatch(t, []string{
+		`hydra: unknown layer "AUIDT" (under key "layer"): its records go to layer "DEFAULT"`,
+		`hydra: unknown layer "XX" (under key "layer"): its records go to layer "DEFAULT"`,
+		`hydra: unknown layer "NOPE" (under key "layer"): its records go to layer "DEFAULT"`,
+		`hydra: unknown layer "CTX?" (under key "layer"): its records go to layer "DEFAULT"`,
+	}, reported)
+}
+
+func TestUnknownLayerReportsAreBounded(t *testing.T) {
+	var heard errorList
+	cfg := Config{OnError: heard.add, Layers: map[string]Layer{
+		"A":              {Destinations: []Destination{{Type: "null"}}},
+		DefaultLayerName: {Destinations: []Destination{{Type: "null"}}},
+	}}
+	h := newTest(t, cfg)
+	l := slog.New(h)
+	for i := range 1000 {
+		l.Info("hostile", "layer", fmt.Sprint("L", i))
+	}
+	assert.Equal(t, uint64(1000), h.Stats().Unknown)
+	assert.Len(t, heard.get(), maxUnknownNames+1, "each of the first names, then one word for the rest")
+	n := 0
+	h.c.unknown.names.Range(func(any, any) bool { n++; return true })
+	assert.LessOrEqual(t, n, maxUnknownNames, "memory stays bounded")
+}
+
+func TestContextLayerAddsTheLayerAttribute(t *testing.T) {
+	cfg, bufs := writerLayers("json", "API", DefaultLayerName)
+	h := newTest(t, cfg)
+	ctx := ContextWithLayer(context.Background(), "API")
+	l := slog.New(h)
+	l.InfoContext(ctx, "five", "a", 1, "b", 2, "c", 3, "d", 4, "e", 5) // the layer is the sixth
+	l.WithGroup("g").InfoContext(ctx, "grouped", "a", 1)
+	r := slog.NewRecord(time.Now(), slog.LevelInfo, "mine", 0)
+	r.AddAttrs(slog.Int("a", 1))
+	require.NoError(t, h.Handle(ctx, r))
+	flush(t, h)
+	recs := jsonRecords(t, bufs["API"].Bytes())
+	require.Len(t, recs, 3)
+	assert.Equal(t, "API", recs[0]["layer"])
+	assert.Equal(t, float64(5), recs[0]["e"])
+	assert.Equal(t, map[string]any{"a": float64(1), "layer": "API"}, recs[1]["g"])
+	assert.Equal(t, "API", recs[2]["layer"])
+	assert.Equal(t, 1, r.NumAttrs(), "the caller's record is not changed")
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -158,4 +159,53 @@ func TestRotate(t *testing.T) {
 	require.Len(t, entries, 2, "the current file and one backup")
 	assert.Contains(t, string(must(os.ReadFile(path))), "msg=after")
 	assert.NotContains(t, string(must(os.ReadFile(path))), "msg=before")
+}
+
+func TestFlushWithADoneContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	h, _, w := stalled(t, AsyncOptions{QueueSize: 4})
+	w.Release()
+	flush(t, h)
+	assert.NoError(t, h.Flush(ctx), "nothing to wait for is success")
+
+	h2, l2, w2 := stalled(t, AsyncOptions{QueueSize: 4})
+	defer w2.Release()
+	l2.Info("waits")
+	err := h2.Flush(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "2 records not written yet")
+}
+
+func TestShutdownDeadlineWithAMonitorWaitingForRoom(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newStallWriter()
+		h, err := New(Config{
+			DefaultLayer: "APP",
+			Monitor:      &Monitor{Layer: "MON", Interval: time.Second},
+			Layers: map[string]Layer{
+				"APP": {Destinations: []Destination{{Type: "null"}}},
+				"MON": {Destinations: []Destination{{Type: "writer", Writer: w, Async: &AsyncOptions{QueueSize: 2}}}},
+			},
+		})
+		require.NoError(t, err)
+		// The first record stalls in Write, two fill the queue, the fourth
+		// leaves the monitor waiting for room.
+		time.Sleep(4*time.Second + time.Millisecond)
+		synctest.Wait()
+		require.Equal(t, 2, h.Stats().Destinations[1].Queued-1, "one record in the stalled write, two queued")
+
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		err = h.Shutdown(ctx)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Contains(t, err.Error(), "records not written by the deadline")
+		assert.Equal(t, 200*time.Millisecond, time.Since(start), "Shutdown returns at its deadline")
+
+		w.Release() // the stalled write returns: every goroutine ends
+		synctest.Wait()
+		requireSettled(t, h.Stats())
+		assert.NoError(t, h.Close(), "a second close finds everything done")
+	})
 }

@@ -6,6 +6,8 @@ import (
 	"expvar"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -82,4 +84,51 @@ func TestOnDropHearsOfEveryDrop(t *testing.T) {
 	assert.Equal(t, "writer", dest)
 	assert.Equal(t, h.Stats().Dropped, heard)
 	assert.Equal(t, uint64(16), heard)
+}
+
+// enabledPanics is a handler whose Enabled panics: the monitor's
+// goroutine calls it when it logs into the handler's layer.
+type enabledPanics struct{ slog.Handler }
+
+func (enabledPanics) Enabled(context.Context, slog.Level) bool { panic("Enabled exploded") }
+
+func TestMonitorSurvivesAPanic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var heard errorList
+		h, err := New(Config{
+			DefaultLayer: "APP",
+			OnError:      heard.add,
+			Monitor:      &Monitor{Layer: "MON", Interval: time.Second},
+			Layers: map[string]Layer{
+				"APP": {Destinations: []Destination{{Type: "null"}}},
+				"MON": {Destinations: []Destination{{Type: "handler", Handler: enabledPanics{slog.DiscardHandler}}}},
+			},
+		})
+		require.NoError(t, err)
+		time.Sleep(2*time.Second + time.Millisecond)
+		synctest.Wait()
+		err = h.Close()
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "Monitor: logging the stats panicked: Enabled exploded")
+		assert.Len(t, heard.get(), 2, "one report a tick")
+	})
+}
+
+func TestPublishExpvarConcurrently(t *testing.T) {
+	h := newTest(t, namedLayer(Destination{Type: "null"}))
+	base := fmt.Sprintf("hydra-test-%d", time.Now().UnixNano())
+	for round := range 300 { // the race is narrow: try it often
+		name := fmt.Sprint(base, "-", round)
+		var ok atomic.Int32
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				if h.PublishExpvar(name) == nil {
+					ok.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		require.Equal(t, int32(1), ok.Load(), "exactly one publishes %s", name)
+	}
 }

@@ -3,6 +3,7 @@ package hydra
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -94,4 +95,16 @@ func TestPendingNoticeIsWrittenByFlushAndClose(t *testing.T) {
 			})
 		})
 	}
+}
+
+func TestPanickingOnDropIsRecovered(t *testing.T) {
+	h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropNewest})
+	h.c.sinks[0].onDrop = func(string, uint64) { panic("OnDrop exploded") }
+	logN(l, "burst", 10)
+	w.Release()
+	err := h.Close()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "OnDrop panicked: OnDrop exploded")
+	assert.Equal(t, 1, strings.Count(w.out.String(), DropNotice), "the notice is written all the same")
+	requireSettled(t, h.Stats())
 }

@@ -3,12 +3,14 @@ package hydra
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -220,4 +222,73 @@ func TestRecordLargerThanMaxSizeFailsAlone(t *testing.T) {
 	assert.ElementsMatch(t, []string{"before", "after"}, msgs)
 	require.Len(t, reported, 1)
 	assert.True(t, errors.Is(reported[0], err) || strings.Contains(err.Error(), reported[0].Error()))
+}
+
+// filesIn returns the names of the files in dir.
+func filesIn(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestReopenAfterAnExternalRotation(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	h := newTest(t, oneLayer(Destination{Type: "file", Path: path, Format: "json", Async: &AsyncOptions{QueueSize: 64}}))
+	l := slog.New(h)
+	stop := make(chan struct{})
+	var logged atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			l.Info("r", "i", i)
+			logged.Add(1)
+		}
+	})
+	for i := range 3 { // as logrotate does: move, then tell the program
+		for logged.Load() < int64(1000*(i+1)) {
+			time.Sleep(time.Millisecond)
+		}
+		require.NoError(t, os.Rename(path, fmt.Sprintf("%s.%d", path, i+1)))
+		require.NoError(t, h.Reopen())
+	}
+	close(stop)
+	wg.Wait()
+	require.NoError(t, h.Close())
+	assert.ElementsMatch(t, []string{"app.log", "app.log.1", "app.log.2", "app.log.3"}, filesIn(t, dir),
+		"Reopen makes no backup of its own")
+	total := 0
+	for _, name := range filesIn(t, dir) {
+		total += len(lines(must(os.ReadFile(filepath.Join(dir, name)))))
+	}
+	assert.Equal(t, int(logged.Load()), total, "nothing lost, nothing twice")
+	requireSettled(t, h.Stats())
+	assert.ErrorIs(t, h.Reopen(), ErrClosed)
+}
+
+func TestNegativeMaxSizeTurnsSizeRotationOff(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "big.log")
+	cfg := oneLayer(Destination{Type: "file", Path: path, Rotation: Rotation{MaxSizeMB: -1}})
+	h := newTest(t, cfg)
+	l := slog.New(h)
+	big := strings.Repeat("x", 1<<10)
+	for range 1500 { // 1.5 MB: past any MaxSizeMB of 1
+		l.Info(big)
+	}
+	require.NoError(t, h.Close())
+	assert.Equal(t, []string{"big.log"}, filesIn(t, dir))
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Greater(t, info.Size(), int64(1500<<10))
 }
