@@ -292,3 +292,25 @@ func TestNegativeMaxSizeTurnsSizeRotationOff(t *testing.T) {
 	require.NoError(t, err)
 	assert.Greater(t, info.Size(), int64(1500<<10))
 }
+
+func TestFilePermissions(t *testing.T) {
+	dir := t.TempDir()
+	def := filepath.Join(dir, "new", "deeper", "app.log")
+	custom := filepath.Join(dir, "custom", "app.log")
+	h := newTest(t, Config{Layers: map[string]Layer{
+		"A": {Destinations: []Destination{{Type: "file", Path: def}}},
+		"B": {Destinations: []Destination{{Type: "file", Path: custom, FileMode: 0o640, DirMode: 0o750}}},
+	}})
+	require.NoError(t, h.Close())
+	for path, want := range map[string]os.FileMode{
+		def:                             0o600,
+		filepath.Dir(def):               0o700,
+		filepath.Dir(filepath.Dir(def)): 0o700,
+		custom:                          0o640,
+		filepath.Dir(custom):            0o750,
+	} {
+		info, err := os.Stat(path)
+		require.NoError(t, err)
+		assert.Equal(t, want, info.Mode().Perm(), path)
+	}
+}

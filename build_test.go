@@ -6,94 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-func TestSharedFile(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "shared.log")
-	other := filepath.Join(dir, "sub", "..", "shared.log")
-	h := newTest(t, Config{Layers: map[string]Layer{
-		"A":              {Destinations: []Destination{{Type: "file", Path: path, Format: "json"}}},
-		"B":              {Destinations: []Destination{{Type: "file", Path: other, Format: "json"}}},
-		DefaultLayerName: {Destinations: []Destination{{Type: "null"}}},
-	}})
-	files := 0
-	for _, d := range h.Stats().Destinations {
-		if strings.HasPrefix(d.Name, "file:") {
-			files++
-			assert.Equal(t, []string{"A", "B"}, d.Layers)
-		}
-	}
-	assert.Equal(t, 1, files, "one sink for both layers")
-
-	l := slog.New(h)
-	for i := range 100 {
-		l.Info("m", "layer", []string{"A", "B"}[i%2], "i", i)
-	}
-	require.NoError(t, h.Close())
-	recs := jsonRecords(t, must(os.ReadFile(path)))
-	require.Len(t, recs, 100)
-	for i, r := range recs {
-		assert.Equal(t, float64(i), r["i"], "one queue keeps the order")
-	}
-}
-
-// exclusiveWriter fails the test if two Writes overlap.
-type exclusiveWriter struct {
-	t      *testing.T
-	inside atomic.Bool
-	out    syncBuffer
-}
-
-func (w *exclusiveWriter) Write(p []byte) (int, error) {
-	if !w.inside.CompareAndSwap(false, true) {
-		w.t.Error("two Writes at once")
-	}
-	defer w.inside.Store(false)
-	time.Sleep(10 * time.Microsecond)
-	return w.out.Write(p)
-}
-
-func TestSharedWriterWithDifferentSettings(t *testing.T) {
-	w := &exclusiveWriter{t: t}
-	h := newTest(t, Config{Layers: map[string]Layer{
-		"TEXT":           {Destinations: []Destination{{Type: "writer", Writer: w}}},
-		"JSON":           {Destinations: []Destination{{Type: "writer", Writer: w, Format: "json"}}},
-		DefaultLayerName: {Destinations: []Destination{{Type: "writer", Writer: w, Format: "json"}}},
-	}})
-	st := h.Stats()
-	require.Len(t, st.Destinations, 2, "JSON and DEFAULT share a queue; TEXT has its own")
-	assert.Equal(t, []string{DefaultLayerName, "JSON"}, st.Destinations[0].Layers)
-	assert.Equal(t, []string{"TEXT"}, st.Destinations[1].Layers)
-
-	l := slog.New(h)
-	var wg sync.WaitGroup
-	for _, layer := range []string{"TEXT", "JSON"} {
-		wg.Go(func() { logN(l.With("layer", layer), layer, 2000) })
-	}
-	wg.Wait()
-	require.NoError(t, h.Close())
-	var text, json int
-	for _, line := range lines(w.out.Bytes()) {
-		switch {
-		case strings.HasPrefix(line, "time=") && strings.Contains(line, "msg=TEXT"):
-			text++
-		case strings.HasPrefix(line, `{"time":`) && strings.Contains(line, `"msg":"JSON"`):
-			json++
-		default:
-			t.Fatalf("torn or mixed line %q", line)
-		}
-	}
-	assert.Equal(t, 2000, text)
-	assert.Equal(t, 2000, json)
-}
 
 func TestConfigErrors(t *testing.T) {
 	dir := t.TempDir()
@@ -161,46 +79,4 @@ func TestConfigErrors(t *testing.T) {
 			assert.Panics(t, func() { NewHandler(tc.cfg) })
 		})
 	}
-}
-
-func TestFilePermissions(t *testing.T) {
-	dir := t.TempDir()
-	def := filepath.Join(dir, "new", "deeper", "app.log")
-	custom := filepath.Join(dir, "custom", "app.log")
-	h := newTest(t, Config{Layers: map[string]Layer{
-		"A": {Destinations: []Destination{{Type: "file", Path: def}}},
-		"B": {Destinations: []Destination{{Type: "file", Path: custom, FileMode: 0o640, DirMode: 0o750}}},
-	}})
-	require.NoError(t, h.Close())
-	for path, want := range map[string]os.FileMode{
-		def:                             0o600,
-		filepath.Dir(def):               0o700,
-		filepath.Dir(filepath.Dir(def)): 0o700,
-		custom:                          0o640,
-		filepath.Dir(custom):            0o750,
-	} {
-		info, err := os.Stat(path)
-		require.NoError(t, err)
-		assert.Equal(t, want, info.Mode().Perm(), path)
-	}
-}
-
-func TestStatsNamesAndLayers(t *testing.T) {
-	dir := t.TempDir()
-	h := newTest(t, Config{Layers: map[string]Layer{
-		"A":              {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, "x.log")}, {Type: "console"}}},
-		"B":              {Destinations: []Destination{{Type: "stdout"}, {Type: "handler", Handler: slog.DiscardHandler}}},
-		DefaultLayerName: {Destinations: []Destination{{Type: "stderr", Sync: true}, {Type: "null"}}},
-	}})
-	got := map[string][]string{}
-	for _, d := range h.Stats().Destinations {
-		got[d.Name] = d.Layers
-	}
-	assert.Equal(t, map[string][]string{
-		"file:" + filepath.Join(dir, "x.log"): {"A"},
-		"stdout":                              {"A", "B"},
-		"handler":                             {"B"},
-		"stderr":                              {DefaultLayerName},
-		"null":                                {DefaultLayerName},
-	}, got)
 }
