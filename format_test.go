@@ -3,7 +3,6 @@ package hydra
 import (
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"runtime"
 	"strings"
@@ -55,25 +54,10 @@ func TestOutputIsSlogs(t *testing.T) {
 	}
 }
 
-// TestHandleDoesNotAllocate holds the caller to its budget: no allocation
-// for a record of up to five attributes, unbound or bound by WithAttrs.
-func TestHandleDoesNotAllocate(t *testing.T) {
-	if raceEnabled {
-		t.Skip("the race detector allocates")
-	}
-	h := newTest(t, oneLayer(Destination{Type: "writer", Writer: io.Discard, Format: "json", Async: &AsyncOptions{QueueSize: 1 << 16}}))
-	bound := h.WithAttrs([]slog.Attr{slog.String("layer", "L"), slog.String("svc", "api")})
-	ctx := context.Background()
-	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request handled", 0)
-	rec.AddAttrs(slog.String("method", "GET"), slog.Int("status", 200), slog.Duration("elapsed", time.Millisecond),
-		slog.Int("i", 1), slog.String("layer", "L"))
-	for name, hd := range map[string]slog.Handler{"unbound": h, "bound": bound} {
-		allocs := testing.AllocsPerRun(1000, func() {
-			if err := hd.Handle(ctx, rec); err != nil {
-				t.Fatal(err)
-			}
-		})
-		assert.Zero(t, allocs, name)
-		flush(t, h)
-	}
+func TestTextOutputCannotForgeARecord(t *testing.T) {
+	cfg, bufs := writerLayers("text", "A")
+	h := newTest(t, cfg)
+	slog.New(h).Info("real\ntime=2000-01-01T00:00:00Z level=ERROR msg=forged", "layer", "A", "k\nx", "v\r\nlevel=ERROR")
+	flush(t, h)
+	assert.Len(t, lines(bufs["A"].Bytes()), 1)
 }

@@ -1,17 +1,13 @@
 package hydra
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"testing/slogtest"
 	"time"
@@ -77,182 +73,6 @@ func parseText(line string) (map[string]any, error) {
 		m[keys[len(keys)-1]] = v
 	}
 	return top, nil
-}
-
-func TestSyncDestinationWritesBeforeHandleReturns(t *testing.T) {
-	buf := &syncBuffer{}
-	h := newTest(t, namedLayer(Destination{Type: "writer", Writer: buf, Sync: true}))
-	slog.New(h).Info("now", "layer", "L")
-	assert.Contains(t, buf.String(), "msg=now", "no Flush needed")
-	d := destStats(t, h, "writer")
-	assert.True(t, d.Sync)
-	assert.Equal(t, uint64(1), d.Written)
-}
-
-func TestSyncWriteErrorReachesCaller(t *testing.T) {
-	w := &failWriter{failing: true}
-	var reported []error
-	cfg := namedLayer(Destination{Type: "writer", Writer: w, Sync: true})
-	cfg.OnError = func(err error) { reported = append(reported, err) }
-	h := newTest(t, cfg)
-	err := h.WithAttrs([]slog.Attr{slog.String("layer", "L")}).Handle(context.Background(), slog.NewRecord(time.Now(), slog.LevelInfo, "m", 0))
-	require.ErrorIs(t, err, errDisk)
-	require.Len(t, reported, 1)
-	assert.ErrorIs(t, reported[0], errDisk)
-	assert.Equal(t, uint64(1), destStats(t, h, "writer").Failed)
-	assert.NoError(t, h.Flush(context.Background()), "the caller had the error: Flush does not return it again")
-	assert.NoError(t, h.Close(), "nor does Close")
-}
-
-func TestWriteErrorsAreCountedAndReported(t *testing.T) {
-	w := &failWriter{failing: true}
-	var mu sync.Mutex
-	var reported []error
-	cfg := oneLayer(Destination{Type: "writer", Writer: w, Format: "json"})
-	cfg.OnError = func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		reported = append(reported, err)
-	}
-	h := newTest(t, cfg)
-	l := slog.New(h)
-	logN(l, "lost", 10)
-	err := h.Flush(context.Background())
-	require.ErrorIs(t, err, errDisk)
-	assert.Contains(t, err.Error(), "hydra: writer (layer L): 10 records not written", "names the destination and its layer")
-	assert.NoError(t, h.Flush(context.Background()), "an error is returned once")
-
-	w.set(false)
-	logN(l, "kept", 5)
-	flush(t, h)
-
-	d := destStats(t, h, "writer")
-	assert.Equal(t, uint64(10), d.Failed)
-	assert.Equal(t, uint64(5), d.Written)
-	requireSettled(t, h.Stats())
-	assert.Equal(t, []string{"kept", "kept", "kept", "kept", "kept"}, messages(t, w.out.Bytes()), "the writer recovered")
-	mu.Lock()
-	defer mu.Unlock()
-	require.NotEmpty(t, reported)
-	assert.ErrorIs(t, reported[0], errDisk)
-}
-
-type panicHandler struct{ slog.Handler }
-
-func (panicHandler) Handle(context.Context, slog.Record) error { panic("boom") }
-func (h panicHandler) WithAttrs([]slog.Attr) slog.Handler      { return h }
-func (h panicHandler) WithGroup(string) slog.Handler           { return h }
-
-type errHandler struct{ panicHandler }
-
-func (errHandler) Handle(context.Context, slog.Record) error { return errDisk }
-
-func TestHandlerDestinationFailures(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		inner slog.Handler
-		want  string
-	}{
-		{"panics", panicHandler{slog.NewTextHandler(io.Discard, nil)}, "handler panicked: boom"},
-		{"errors", errHandler{panicHandler{slog.NewTextHandler(io.Discard, nil)}}, errDisk.Error()},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var calls atomic.Int32
-			cfg := oneLayer(Destination{Type: "handler", Handler: tc.inner})
-			cfg.OnError = func(err error) { calls.Add(1) }
-			h := newTest(t, cfg)
-			logN(slog.New(h), "m", 3)
-			err := h.Flush(context.Background())
-			require.ErrorContains(t, err, tc.want)
-			d := destStats(t, h, "handler")
-			assert.Equal(t, uint64(3), d.Failed)
-			assert.Equal(t, int32(3), calls.Load())
-			requireSettled(t, h.Stats())
-		})
-	}
-}
-
-func TestHandlerDestinationSeesScopeAndContext(t *testing.T) {
-	var got, want bytes.Buffer
-	inner := slog.NewJSONHandler(&got, nil)
-	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Level: slog.LevelDebug, Destinations: []Destination{{Type: "handler", Handler: inner}}}}})
-	direct := slog.NewJSONHandler(&want, nil)
-	for _, hd := range []slog.Handler{h, direct} {
-		l := slog.New(hd).With("a", 1).WithGroup("g").With("b", 2)
-		l.Info("m", "c", 3)
-		l.Debug("inner level filters")
-		l.WithGroup("h").Info("n", slog.Group("x", "y", 4))
-	}
-	require.NoError(t, h.Close())
-	assert.Equal(t, strip(want.String()), strip(got.String()))
-	assert.Equal(t, uint64(2), h.Stats().Written, "the inner handler's Enabled is asked first")
-
-	// The caller's context reaches the inner handler.
-	var seen atomic.Value
-	h2 := newTest(t, oneLayer(Destination{Type: "handler", Handler: &ctxRecorder{Handler: slog.DiscardHandler, seen: &seen}}))
-	slog.New(h2).InfoContext(context.WithValue(context.Background(), testCtxKey{}, "v"), "m")
-	flush(t, h2)
-	assert.Equal(t, "v", seen.Load())
-}
-
-type testCtxKey struct{}
-
-// ctxRecorder records the testCtxKey value of the context it handles.
-type ctxRecorder struct {
-	slog.Handler
-	seen *atomic.Value
-}
-
-func (c *ctxRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (c *ctxRecorder) Handle(ctx context.Context, _ slog.Record) error {
-	c.seen.Store(ctx.Value(testCtxKey{}))
-	return nil
-}
-
-// strip removes the time from JSON lines so outputs made at different
-// moments compare equal.
-func strip(s string) string {
-	var b strings.Builder
-	for _, l := range lines([]byte(s)) {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
-			return s
-		}
-		delete(m, "time")
-		b.Write(must(json.Marshal(m)))
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
-func TestTextOutputCannotForgeARecord(t *testing.T) {
-	cfg, bufs := writerLayers("text", "A")
-	h := newTest(t, cfg)
-	slog.New(h).Info("real\ntime=2000-01-01T00:00:00Z level=ERROR msg=forged", "layer", "A", "k\nx", "v\r\nlevel=ERROR")
-	flush(t, h)
-	assert.Len(t, lines(bufs["A"].Bytes()), 1)
-}
-
-type counter struct{ n *int }
-
-func (c counter) LogValue() slog.Value { return slog.IntValue(*c.n) }
-
-func TestLogValuersResolveAtCallTime(t *testing.T) {
-	cfg, _ := writerLayers("json", "A")
-	w := newStallWriter()
-	cfg.Layers["A"].Destinations[0].Writer = w
-	h := newTest(t, cfg)
-	n := 1
-	l := slog.New(h).With("layer", "A", "bound", counter{&n})
-	l.Info("m", "v", counter{&n}, slog.Group("g", "nested", counter{&n}))
-	n = 2 // the consumer has not formatted the record yet: the writer is stalled
-	w.Release()
-	flush(t, h)
-	recs := jsonRecords(t, w.out.Bytes())
-	require.Len(t, recs, 1)
-	assert.Equal(t, float64(1), recs[0]["bound"])
-	assert.Equal(t, float64(1), recs[0]["v"])
-	assert.Equal(t, map[string]any{"nested": float64(1)}, recs[0]["g"])
 }
 
 func TestCheckBuildsNothing(t *testing.T) {
@@ -339,4 +159,27 @@ func TestZeroHandlerWritesToStderr(t *testing.T) {
 	l.Info("zero handler test: Close leaves it open")
 	assert.Equal(t, before+3, h.Stats().Written)
 	assert.ErrorContains(t, h.SetLevel(DefaultLayerName, slog.LevelDebug), "zero Handler")
+}
+
+// TestHandleDoesNotAllocate holds the caller to its budget: no allocation
+// for a record of up to five attributes, unbound or bound by WithAttrs.
+func TestHandleDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	h := newTest(t, oneLayer(Destination{Type: "writer", Writer: io.Discard, Format: "json", Async: &AsyncOptions{QueueSize: 1 << 16}}))
+	bound := h.WithAttrs([]slog.Attr{slog.String("layer", "L"), slog.String("svc", "api")})
+	ctx := context.Background()
+	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request handled", 0)
+	rec.AddAttrs(slog.String("method", "GET"), slog.Int("status", 200), slog.Duration("elapsed", time.Millisecond),
+		slog.Int("i", 1), slog.String("layer", "L"))
+	for name, hd := range map[string]slog.Handler{"unbound": h, "bound": bound} {
+		allocs := testing.AllocsPerRun(1000, func() {
+			if err := hd.Handle(ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+		})
+		assert.Zero(t, allocs, name)
+		flush(t, h)
+	}
 }
