@@ -2,10 +2,13 @@ package hydra
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -208,4 +211,46 @@ func TestShutdownDeadlineWithAMonitorWaitingForRoom(t *testing.T) {
 		requireSettled(t, h.Stats())
 		assert.NoError(t, h.Close(), "a second close finds everything done")
 	})
+}
+
+// TestNewCloseCyclesLeaveNothingBehind opens and closes handlers with file
+// destinations many times: goroutines and open files must stay flat
+// (lumberjack alone leaves a goroutine per Logger, natefinch/lumberjack#56).
+func TestNewCloseCyclesLeaveNothingBehind(t *testing.T) {
+	dir := t.TempDir()
+	cycle := func(i int) {
+		h, err := New(Config{Layers: map[string]Layer{
+			"A": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, "a.log"), Rotation: Rotation{MaxBackups: 2, Compress: true}}}},
+			"B": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, fmt.Sprintf("b%d.log", i))}}},
+		}})
+		require.NoError(t, err)
+		l := slog.New(h)
+		l.Info("a", "layer", "A")
+		l.Info("b", "layer", "B")
+		require.NoError(t, h.Rotate())
+		require.NoError(t, h.Close())
+	}
+	cycle(0) // warm up: the first cycle starts what stays (timers, pools)
+	millsDone := func() bool {
+		buf := make([]byte, 1<<20)
+		return !strings.Contains(string(buf[:runtime.Stack(buf, true)]), "lumberjack")
+	}
+	// A compression lumberjack started may outlive Close by a moment; it
+	// must then end, and its goroutine with it.
+	require.True(t, waitFor(5*time.Second, millsDone), "lumberjack's goroutines ended")
+	goroutines, files := runtime.NumGoroutine(), openFiles(t)
+	for i := 1; i <= 50; i++ {
+		cycle(i)
+	}
+	require.True(t, waitFor(5*time.Second, millsDone), "lumberjack goroutines remain")
+	assert.LessOrEqual(t, runtime.NumGoroutine(), goroutines, "goroutines after 50 cycles")
+	assert.LessOrEqual(t, openFiles(t), files, "open files")
+}
+
+func openFiles(t *testing.T) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd to count open files")
+	}
+	return len(entries)
 }
