@@ -1,6 +1,7 @@
 package hydra
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -79,4 +80,44 @@ func TestConfigErrors(t *testing.T) {
 			assert.Panics(t, func() { NewHandler(tc.cfg) })
 		})
 	}
+}
+
+func TestZeroConfigWritesTextToStderr(t *testing.T) {
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	stderr := os.Stderr
+	os.Stderr = w
+	h, err := New(Config{})
+	os.Stderr = stderr
+	require.NoError(t, err)
+
+	l := slog.New(h)
+	l.Debug("hidden")
+	l.Info("shown", "k", 1)
+	require.NoError(t, h.Close())
+	require.NoError(t, w.Close())
+	out, err := io.ReadAll(r)
+	require.NoError(t, err)
+
+	got := lines(out)
+	require.Len(t, got, 1)
+	assert.Regexp(t, `^time=\S+ level=INFO msg=shown k=1$`, got[0])
+	st := h.Stats()
+	require.Len(t, st.Destinations, 1)
+	assert.Equal(t, "stderr", st.Destinations[0].Name)
+	assert.Equal(t, []string{DefaultLayerName}, st.Destinations[0].Layers)
+}
+
+func TestDefaultLayerIsAddedWhenMissing(t *testing.T) {
+	cfg, _ := writerLayers("json", "A")
+	cfg.DefaultLayer = "FALLBACK"
+	h := newTest(t, cfg)
+	var names []string
+	for _, d := range h.Stats().Destinations {
+		names = append(names, d.Name+fmt.Sprint(d.Layers))
+	}
+	assert.ElementsMatch(t, []string{"writer[A]", "stderr[FALLBACK]"}, names)
+	require.NoError(t, h.SetLevel("FALLBACK", slog.LevelError)) // it is a real layer
+	_, ok := cfg.Layers["FALLBACK"]
+	assert.False(t, ok, "New must not modify the caller's map")
 }

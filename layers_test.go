@@ -3,9 +3,7 @@ package hydra
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -90,46 +88,6 @@ func TestWithAttrsResolvesLayerOnce(t *testing.T) {
 	assert.Equal(t, int32(1), calls.Load(), "LogValue calls")
 }
 
-func TestZeroConfigWritesTextToStderr(t *testing.T) {
-	r, w, err := os.Pipe()
-	require.NoError(t, err)
-	stderr := os.Stderr
-	os.Stderr = w
-	h, err := New(Config{})
-	os.Stderr = stderr
-	require.NoError(t, err)
-
-	l := slog.New(h)
-	l.Debug("hidden")
-	l.Info("shown", "k", 1)
-	require.NoError(t, h.Close())
-	require.NoError(t, w.Close())
-	out, err := io.ReadAll(r)
-	require.NoError(t, err)
-
-	got := lines(out)
-	require.Len(t, got, 1)
-	assert.Regexp(t, `^time=\S+ level=INFO msg=shown k=1$`, got[0])
-	st := h.Stats()
-	require.Len(t, st.Destinations, 1)
-	assert.Equal(t, "stderr", st.Destinations[0].Name)
-	assert.Equal(t, []string{DefaultLayerName}, st.Destinations[0].Layers)
-}
-
-func TestDefaultLayerIsAddedWhenMissing(t *testing.T) {
-	cfg, _ := writerLayers("json", "A")
-	cfg.DefaultLayer = "FALLBACK"
-	h := newTest(t, cfg)
-	var names []string
-	for _, d := range h.Stats().Destinations {
-		names = append(names, d.Name+fmt.Sprint(d.Layers))
-	}
-	assert.ElementsMatch(t, []string{"writer[A]", "stderr[FALLBACK]"}, names)
-	require.NoError(t, h.SetLevel("FALLBACK", slog.LevelError)) // it is a real layer
-	_, ok := cfg.Layers["FALLBACK"]
-	assert.False(t, ok, "New must not modify the caller's map")
-}
-
 func TestCustomLayerKey(t *testing.T) {
 	cfg, bufs := writerLayers("json", "A", DefaultLayerName)
 	cfg.LayerKey = "subsystem"
@@ -205,22 +163,6 @@ func TestEnabled(t *testing.T) {
 			assert.True(t, h.Enabled(ctx, slog.LevelDebug))
 		})
 	}
-}
-
-type fixedLeveler slog.Level
-
-func (l fixedLeveler) Level() slog.Level { return slog.Level(l) }
-
-func TestSetLevelOnUserLevelers(t *testing.T) {
-	v := new(slog.LevelVar)
-	h := newTest(t, Config{Layers: map[string]Layer{
-		"VAR":    {Level: v, Destinations: []Destination{{Type: "null"}}},
-		"CUSTOM": {Level: fixedLeveler(slog.LevelWarn), Destinations: []Destination{{Type: "null"}}},
-	}})
-	require.NoError(t, h.SetLevel("VAR", slog.LevelError))
-	assert.Equal(t, slog.LevelError, v.Level(), "SetLevel sets the user's LevelVar")
-	err := h.SetLevel("CUSTOM", slog.LevelInfo)
-	require.ErrorContains(t, err, "hydra.fixedLeveler")
 }
 
 func TestUnknownLayersAreCountedAndReportedOnce(t *testing.T) {

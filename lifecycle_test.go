@@ -254,3 +254,19 @@ func openFiles(t *testing.T) int {
 	}
 	return len(entries)
 }
+
+type fixedLeveler slog.Level
+
+func (l fixedLeveler) Level() slog.Level { return slog.Level(l) }
+
+func TestSetLevelOnUserLevelers(t *testing.T) {
+	v := new(slog.LevelVar)
+	h := newTest(t, Config{Layers: map[string]Layer{
+		"VAR":    {Level: v, Destinations: []Destination{{Type: "null"}}},
+		"CUSTOM": {Level: fixedLeveler(slog.LevelWarn), Destinations: []Destination{{Type: "null"}}},
+	}})
+	require.NoError(t, h.SetLevel("VAR", slog.LevelError))
+	assert.Equal(t, slog.LevelError, v.Level(), "SetLevel sets the user's LevelVar")
+	err := h.SetLevel("CUSTOM", slog.LevelInfo)
+	require.ErrorContains(t, err, "hydra.fixedLeveler")
+}

@@ -68,24 +68,6 @@ func TestMonitorConfigErrors(t *testing.T) {
 	require.ErrorContains(t, err, "hydra: Config.Monitor.Interval -1s is negative")
 }
 
-func TestOnDropHearsOfEveryDrop(t *testing.T) {
-	var heard uint64
-	var dest string
-	w := newStallWriter()
-	cfg := oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, Overflow: DropNewest}})
-	cfg.OnDrop = func(d string, n uint64) { dest, heard = d, heard+n }
-	h := newTest(t, cfg)
-	l := slog.New(h)
-	l.Info("first")
-	<-w.started
-	logN(l, "m", 20)
-	w.Release()
-	require.NoError(t, h.Close())
-	assert.Equal(t, "writer", dest)
-	assert.Equal(t, h.Stats().Dropped, heard)
-	assert.Equal(t, uint64(16), heard)
-}
-
 // enabledPanics is a handler whose Enabled panics: the monitor's
 // goroutine calls it when it logs into the handler's layer.
 type enabledPanics struct{ slog.Handler }

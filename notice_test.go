@@ -108,3 +108,21 @@ func TestPanickingOnDropIsRecovered(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(w.out.String(), DropNotice), "the notice is written all the same")
 	requireSettled(t, h.Stats())
 }
+
+func TestOnDropHearsOfEveryDrop(t *testing.T) {
+	var heard uint64
+	var dest string
+	w := newStallWriter()
+	cfg := oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, Overflow: DropNewest}})
+	cfg.OnDrop = func(d string, n uint64) { dest, heard = d, heard+n }
+	h := newTest(t, cfg)
+	l := slog.New(h)
+	l.Info("first")
+	<-w.started
+	logN(l, "m", 20)
+	w.Release()
+	require.NoError(t, h.Close())
+	assert.Equal(t, "writer", dest)
+	assert.Equal(t, h.Stats().Dropped, heard)
+	assert.Equal(t, uint64(16), heard)
+}

@@ -214,24 +214,6 @@ func recordRefusedByOneDestinationReachesTheOthers(t *testing.T) {
 	requireSettled(t, h.Stats())
 }
 
-func TestDropOldestSparesProtectedRecords(t *testing.T) {
-	synctest.Test(t, dropOldestSparesProtectedRecords) // see mustWait
-}
-
-func dropOldestSparesProtectedRecords(t *testing.T) {
-	h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropOldest, NeverDrop: slog.LevelError})
-	l.Info("a")
-	l.Error("p1")
-	l.Error("p2") // a protected record evicts the unprotected oldest, "a"
-	l.Info("b")   // the oldest, p1, is protected: "b" is dropped instead
-	// The oldest is protected: p3 waits for room.
-	mustWait(t, "p3 must wait: it may not evict a protected record, nor be dropped", func() { l.Error("p3") }, w.Release)
-	require.NoError(t, h.Close())
-	assert.Equal(t, []string{"first", DropNotice, "p1", "p2", "p3"}, messages(t, w.out.Bytes()))
-	assert.Equal(t, uint64(2), noticed(t, w.out.Bytes()), "a evicted, b dropped")
-	requireSettled(t, h.Stats())
-}
-
 // TestDropOldestNeverWaitsForAStalledWriter stalls the writer in the middle
 // of a batch, when the batch buffer is full and the consumer has just taken
 // the next record off the queue, then floods the DropOldest queue from many

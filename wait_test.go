@@ -181,3 +181,21 @@ func TestStalledDestinationDoesNotStallAnother(t *testing.T) {
 		assert.Len(t, lines(stuck.out.Bytes()), 100, "Block lost nothing")
 	})
 }
+
+func TestDropOldestSparesProtectedRecords(t *testing.T) {
+	synctest.Test(t, dropOldestSparesProtectedRecords) // see mustWait
+}
+
+func dropOldestSparesProtectedRecords(t *testing.T) {
+	h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropOldest, NeverDrop: slog.LevelError})
+	l.Info("a")
+	l.Error("p1")
+	l.Error("p2") // a protected record evicts the unprotected oldest, "a"
+	l.Info("b")   // the oldest, p1, is protected: "b" is dropped instead
+	// The oldest is protected: p3 waits for room.
+	mustWait(t, "p3 must wait: it may not evict a protected record, nor be dropped", func() { l.Error("p3") }, w.Release)
+	require.NoError(t, h.Close())
+	assert.Equal(t, []string{"first", DropNotice, "p1", "p2", "p3"}, messages(t, w.out.Bytes()))
+	assert.Equal(t, uint64(2), noticed(t, w.out.Bytes()), "a evicted, b dropped")
+	requireSettled(t, h.Stats())
+}
