@@ -138,6 +138,29 @@ func TestBreakerOnAHandlerFallsBackToAFile(t *testing.T) {
 	requireSettled(t, h.Stats())
 }
 
+func TestBreakerFallbackTakesEveryRecordOfAFailedBatch(t *testing.T) {
+	primary := &failWriter{failing: true}
+	spare := &syncBuffer{}
+	h := newTest(t, oneLayer(Destination{
+		Type: "writer", Writer: primary, Format: "json",
+		Breaker:  &Breaker{Failures: 3, Cooldown: time.Hour},
+		Fallback: &Destination{Type: "writer", Writer: spare, Format: "json"},
+	}))
+	l := slog.New(h)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() { logN(l, fmt.Sprint("g", g), 500) })
+	}
+	wg.Wait()
+	err := h.Close()
+	require.ErrorIs(t, err, errDisk, "the failures are still reported")
+	d := h.Stats().Destinations[0]
+	assert.Zero(t, d.Failed, "a failed batch goes to the fallback")
+	assert.Equal(t, uint64(2000), d.FallbackWritten)
+	assert.Len(t, lines(spare.Bytes()), 2000)
+	requireSettled(t, h.Stats())
+}
+
 func TestBreakerConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "x.log")
@@ -168,27 +191,4 @@ func TestBreakerConfigErrors(t *testing.T) {
 			require.ErrorContains(t, err, tc.want)
 		})
 	}
-}
-
-func TestBreakerFallbackTakesEveryRecordOfAFailedBatch(t *testing.T) {
-	primary := &failWriter{failing: true}
-	spare := &syncBuffer{}
-	h := newTest(t, oneLayer(Destination{
-		Type: "writer", Writer: primary, Format: "json",
-		Breaker:  &Breaker{Failures: 3, Cooldown: time.Hour},
-		Fallback: &Destination{Type: "writer", Writer: spare, Format: "json"},
-	}))
-	l := slog.New(h)
-	var wg sync.WaitGroup
-	for g := range 4 {
-		wg.Go(func() { logN(l, fmt.Sprint("g", g), 500) })
-	}
-	wg.Wait()
-	err := h.Close()
-	require.ErrorIs(t, err, errDisk, "the failures are still reported")
-	d := h.Stats().Destinations[0]
-	assert.Zero(t, d.Failed, "a failed batch goes to the fallback")
-	assert.Equal(t, uint64(2000), d.FallbackWritten)
-	assert.Len(t, lines(spare.Bytes()), 2000)
-	requireSettled(t, h.Stats())
 }

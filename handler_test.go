@@ -75,6 +75,53 @@ func parseText(line string) (map[string]any, error) {
 	return top, nil
 }
 
+// TestHandleDoesNotAllocate holds the caller to its budget: no allocation
+// for a record of up to five attributes, unbound or bound by WithAttrs.
+func TestHandleDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	h := newTest(t, oneLayer(Destination{Type: "writer", Writer: io.Discard, Format: "json", Async: &AsyncOptions{QueueSize: 1 << 16}}))
+	bound := h.WithAttrs([]slog.Attr{slog.String("layer", "L"), slog.String("svc", "api")})
+	ctx := context.Background()
+	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request handled", 0)
+	rec.AddAttrs(slog.String("method", "GET"), slog.Int("status", 200), slog.Duration("elapsed", time.Millisecond),
+		slog.Int("i", 1), slog.String("layer", "L"))
+	for name, hd := range map[string]slog.Handler{"unbound": h, "bound": bound} {
+		allocs := testing.AllocsPerRun(1000, func() {
+			if err := hd.Handle(ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+		})
+		assert.Zero(t, allocs, name)
+		flush(t, h)
+	}
+}
+
+func TestZeroHandlerWritesToStderr(t *testing.T) {
+	var h Handler
+	l := slog.New(&h)
+	before := h.Stats().Written
+	require.NotPanics(t, func() {
+		l.Debug("below INFO")
+		l.Info("zero handler test: this line is expected on stderr")
+		l.With("k", "v").WithGroup("g").Info("zero handler test: and this one")
+	})
+	assert.True(t, h.Enabled(context.Background(), slog.LevelInfo))
+	assert.False(t, h.Enabled(context.Background(), slog.LevelDebug))
+	st := h.Stats()
+	assert.Equal(t, before+2, st.Written)
+	assert.Equal(t, "stderr", st.Destinations[0].Name)
+	assert.True(t, st.Destinations[0].Sync, "the zero Handler owns no goroutine")
+	assert.NoError(t, h.Flush(context.Background()))
+	assert.NoError(t, h.Rotate())
+	assert.NoError(t, h.Reopen())
+	assert.NoError(t, h.Close())
+	l.Info("zero handler test: Close leaves it open")
+	assert.Equal(t, before+3, h.Stats().Written)
+	assert.ErrorContains(t, h.SetLevel(DefaultLayerName, slog.LevelDebug), "zero Handler")
+}
+
 func TestCheckBuildsNothing(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "not", "yet")
 	st, err := Check(Config{DefaultLayer: "API", Layers: map[string]Layer{
@@ -135,51 +182,4 @@ func TestContextAttrsReachEveryDestination(t *testing.T) {
 	}
 	require.Len(t, heard.get(), 1)
 	assert.ErrorContains(t, heard.get()[0], "ContextAttrs panicked: ContextAttrs exploded")
-}
-
-func TestZeroHandlerWritesToStderr(t *testing.T) {
-	var h Handler
-	l := slog.New(&h)
-	before := h.Stats().Written
-	require.NotPanics(t, func() {
-		l.Debug("below INFO")
-		l.Info("zero handler test: this line is expected on stderr")
-		l.With("k", "v").WithGroup("g").Info("zero handler test: and this one")
-	})
-	assert.True(t, h.Enabled(context.Background(), slog.LevelInfo))
-	assert.False(t, h.Enabled(context.Background(), slog.LevelDebug))
-	st := h.Stats()
-	assert.Equal(t, before+2, st.Written)
-	assert.Equal(t, "stderr", st.Destinations[0].Name)
-	assert.True(t, st.Destinations[0].Sync, "the zero Handler owns no goroutine")
-	assert.NoError(t, h.Flush(context.Background()))
-	assert.NoError(t, h.Rotate())
-	assert.NoError(t, h.Reopen())
-	assert.NoError(t, h.Close())
-	l.Info("zero handler test: Close leaves it open")
-	assert.Equal(t, before+3, h.Stats().Written)
-	assert.ErrorContains(t, h.SetLevel(DefaultLayerName, slog.LevelDebug), "zero Handler")
-}
-
-// TestHandleDoesNotAllocate holds the caller to its budget: no allocation
-// for a record of up to five attributes, unbound or bound by WithAttrs.
-func TestHandleDoesNotAllocate(t *testing.T) {
-	if raceEnabled {
-		t.Skip("the race detector allocates")
-	}
-	h := newTest(t, oneLayer(Destination{Type: "writer", Writer: io.Discard, Format: "json", Async: &AsyncOptions{QueueSize: 1 << 16}}))
-	bound := h.WithAttrs([]slog.Attr{slog.String("layer", "L"), slog.String("svc", "api")})
-	ctx := context.Background()
-	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request handled", 0)
-	rec.AddAttrs(slog.String("method", "GET"), slog.Int("status", 200), slog.Duration("elapsed", time.Millisecond),
-		slog.Int("i", 1), slog.String("layer", "L"))
-	for name, hd := range map[string]slog.Handler{"unbound": h, "bound": bound} {
-		allocs := testing.AllocsPerRun(1000, func() {
-			if err := hd.Handle(ctx, rec); err != nil {
-				t.Fatal(err)
-			}
-		})
-		assert.Zero(t, allocs, name)
-		flush(t, h)
-	}
 }

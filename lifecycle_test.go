@@ -59,6 +59,48 @@ func TestCloseStopsEveryGoroutine(t *testing.T) {
 	require.NoError(t, h.Close())
 }
 
+// TestNewCloseCyclesLeaveNothingBehind opens and closes handlers with file
+// destinations many times: goroutines and open files must stay flat
+// (lumberjack alone leaves a goroutine per Logger, natefinch/lumberjack#56).
+func TestNewCloseCyclesLeaveNothingBehind(t *testing.T) {
+	dir := t.TempDir()
+	cycle := func(i int) {
+		h, err := New(Config{Layers: map[string]Layer{
+			"A": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, "a.log"), Rotation: Rotation{MaxBackups: 2, Compress: true}}}},
+			"B": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, fmt.Sprintf("b%d.log", i))}}},
+		}})
+		require.NoError(t, err)
+		l := slog.New(h)
+		l.Info("a", "layer", "A")
+		l.Info("b", "layer", "B")
+		require.NoError(t, h.Rotate())
+		require.NoError(t, h.Close())
+	}
+	cycle(0) // warm up: the first cycle starts what stays (timers, pools)
+	millsDone := func() bool {
+		buf := make([]byte, 1<<20)
+		return !strings.Contains(string(buf[:runtime.Stack(buf, true)]), "lumberjack")
+	}
+	// A compression lumberjack started may outlive Close by a moment; it
+	// must then end, and its goroutine with it.
+	require.True(t, waitFor(5*time.Second, millsDone), "lumberjack's goroutines ended")
+	goroutines, files := runtime.NumGoroutine(), openFiles(t)
+	for i := 1; i <= 50; i++ {
+		cycle(i)
+	}
+	require.True(t, waitFor(5*time.Second, millsDone), "lumberjack goroutines remain")
+	assert.LessOrEqual(t, runtime.NumGoroutine(), goroutines, "goroutines after 50 cycles")
+	assert.LessOrEqual(t, openFiles(t), files, "open files")
+}
+
+func openFiles(t *testing.T) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd to count open files")
+	}
+	return len(entries)
+}
+
 // TestCloseDuringWrites closes the handler while goroutines log: every
 // record is either written or counted as dropped, and every Handle that
 // returned nil under Block had its record written.
@@ -130,56 +172,6 @@ func TestShutdownGivesUpAtDeadline(t *testing.T) {
 	requireSettled(t, h.Stats())
 }
 
-func TestFlushWaitsForWritesAndHonoursContext(t *testing.T) {
-	w := newStallWriter()
-	h := newTest(t, namedLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
-	defer w.Release()
-	slog.New(h).Info("m", "layer", "L")
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	err := h.Flush(ctx)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Contains(t, err.Error(), "1 record not written yet")
-
-	w.Release()
-	flush(t, h)
-	assert.Len(t, lines(w.out.Bytes()), 1)
-}
-
-func TestRotate(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	h := newTest(t, namedLayer(Destination{Type: "file", Path: path}))
-	l := slog.New(h).With("layer", "L")
-	l.Info("before")
-	flush(t, h)
-	require.NoError(t, h.Rotate())
-	l.Info("after")
-	require.NoError(t, h.Close())
-
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	require.Len(t, entries, 2, "the current file and one backup")
-	assert.Contains(t, string(must(os.ReadFile(path))), "msg=after")
-	assert.NotContains(t, string(must(os.ReadFile(path))), "msg=before")
-}
-
-func TestFlushWithADoneContext(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	h, _, w := stalled(t, AsyncOptions{QueueSize: 4})
-	w.Release()
-	flush(t, h)
-	assert.NoError(t, h.Flush(ctx), "nothing to wait for is success")
-
-	h2, l2, w2 := stalled(t, AsyncOptions{QueueSize: 4})
-	defer w2.Release()
-	l2.Info("waits")
-	err := h2.Flush(ctx)
-	require.ErrorIs(t, err, context.Canceled)
-	assert.Contains(t, err.Error(), "2 records not written yet")
-}
-
 func TestShutdownDeadlineWithAMonitorWaitingForRoom(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := newStallWriter()
@@ -213,46 +205,54 @@ func TestShutdownDeadlineWithAMonitorWaitingForRoom(t *testing.T) {
 	})
 }
 
-// TestNewCloseCyclesLeaveNothingBehind opens and closes handlers with file
-// destinations many times: goroutines and open files must stay flat
-// (lumberjack alone leaves a goroutine per Logger, natefinch/lumberjack#56).
-func TestNewCloseCyclesLeaveNothingBehind(t *testing.T) {
-	dir := t.TempDir()
-	cycle := func(i int) {
-		h, err := New(Config{Layers: map[string]Layer{
-			"A": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, "a.log"), Rotation: Rotation{MaxBackups: 2, Compress: true}}}},
-			"B": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, fmt.Sprintf("b%d.log", i))}}},
-		}})
-		require.NoError(t, err)
-		l := slog.New(h)
-		l.Info("a", "layer", "A")
-		l.Info("b", "layer", "B")
-		require.NoError(t, h.Rotate())
-		require.NoError(t, h.Close())
-	}
-	cycle(0) // warm up: the first cycle starts what stays (timers, pools)
-	millsDone := func() bool {
-		buf := make([]byte, 1<<20)
-		return !strings.Contains(string(buf[:runtime.Stack(buf, true)]), "lumberjack")
-	}
-	// A compression lumberjack started may outlive Close by a moment; it
-	// must then end, and its goroutine with it.
-	require.True(t, waitFor(5*time.Second, millsDone), "lumberjack's goroutines ended")
-	goroutines, files := runtime.NumGoroutine(), openFiles(t)
-	for i := 1; i <= 50; i++ {
-		cycle(i)
-	}
-	require.True(t, waitFor(5*time.Second, millsDone), "lumberjack goroutines remain")
-	assert.LessOrEqual(t, runtime.NumGoroutine(), goroutines, "goroutines after 50 cycles")
-	assert.LessOrEqual(t, openFiles(t), files, "open files")
+func TestFlushWaitsForWritesAndHonoursContext(t *testing.T) {
+	w := newStallWriter()
+	h := newTest(t, namedLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
+	defer w.Release()
+	slog.New(h).Info("m", "layer", "L")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	err := h.Flush(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "1 record not written yet")
+
+	w.Release()
+	flush(t, h)
+	assert.Len(t, lines(w.out.Bytes()), 1)
 }
 
-func openFiles(t *testing.T) int {
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip("no /proc/self/fd to count open files")
-	}
-	return len(entries)
+func TestFlushWithADoneContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	h, _, w := stalled(t, AsyncOptions{QueueSize: 4})
+	w.Release()
+	flush(t, h)
+	assert.NoError(t, h.Flush(ctx), "nothing to wait for is success")
+
+	h2, l2, w2 := stalled(t, AsyncOptions{QueueSize: 4})
+	defer w2.Release()
+	l2.Info("waits")
+	err := h2.Flush(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "2 records not written yet")
+}
+
+func TestRotate(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	h := newTest(t, namedLayer(Destination{Type: "file", Path: path}))
+	l := slog.New(h).With("layer", "L")
+	l.Info("before")
+	flush(t, h)
+	require.NoError(t, h.Rotate())
+	l.Info("after")
+	require.NoError(t, h.Close())
+
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 2, "the current file and one backup")
+	assert.Contains(t, string(must(os.ReadFile(path))), "msg=after")
+	assert.NotContains(t, string(must(os.ReadFile(path))), "msg=before")
 }
 
 type fixedLeveler slog.Level

@@ -10,18 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestPanickingOnErrorIsRecovered(t *testing.T) {
-	w := &failWriter{failing: true}
-	cfg := oneLayer(Destination{Type: "writer", Writer: w})
-	cfg.OnError = func(error) { panic("OnError exploded") }
-	h := newTest(t, cfg)
-	slog.New(h).Info("x")
-	err := h.Flush(context.Background())
-	require.ErrorIs(t, err, errDisk, "the write error is still returned")
-	assert.Contains(t, err.Error(), "OnError panicked: OnError exploded")
-	requireSettled(t, h.Stats())
-}
-
 func TestWriteErrorsAreCountedAndReported(t *testing.T) {
 	w := &failWriter{failing: true}
 	var mu sync.Mutex
@@ -53,4 +41,16 @@ func TestWriteErrorsAreCountedAndReported(t *testing.T) {
 	defer mu.Unlock()
 	require.NotEmpty(t, reported)
 	assert.ErrorIs(t, reported[0], errDisk)
+}
+
+func TestPanickingOnErrorIsRecovered(t *testing.T) {
+	w := &failWriter{failing: true}
+	cfg := oneLayer(Destination{Type: "writer", Writer: w})
+	cfg.OnError = func(error) { panic("OnError exploded") }
+	h := newTest(t, cfg)
+	slog.New(h).Info("x")
+	err := h.Flush(context.Background())
+	require.ErrorIs(t, err, errDisk, "the write error is still returned")
+	assert.Contains(t, err.Error(), "OnError panicked: OnError exploded")
+	requireSettled(t, h.Stats())
 }

@@ -76,125 +76,6 @@ func TestRotationUnderConcurrentLoad(t *testing.T) {
 	requireSettled(t, h.Stats())
 }
 
-func TestRecordLargerThanMaxSizeFailsAlone(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	var reported []error
-	cfg := namedLayer(Destination{Type: "file", Path: path, Format: "json", Rotation: Rotation{MaxSizeMB: 1}})
-	cfg.OnError = func(err error) { reported = append(reported, err) }
-	h := newTest(t, cfg)
-	l := slog.New(h).With("layer", "L")
-	l.Info("before")
-	l.Info("huge", "blob", strings.Repeat("x", 1<<20+1))
-	l.Info("after")
-	err := h.Close()
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "1 record not written")
-	assert.Contains(t, err.Error(), "exceeds maximum file size")
-
-	d := destStats(t, h, "file:"+path)
-	assert.Equal(t, uint64(2), d.Written)
-	assert.Equal(t, uint64(1), d.Failed)
-	var msgs []string
-	for _, f := range must(filepath.Glob(filepath.Join(dir, "app*.log"))) {
-		msgs = append(msgs, messages(t, must(os.ReadFile(f)))...)
-	}
-	assert.ElementsMatch(t, []string{"before", "after"}, msgs)
-	require.Len(t, reported, 1)
-	assert.True(t, errors.Is(reported[0], err) || strings.Contains(err.Error(), reported[0].Error()))
-}
-
-// filesIn returns the names of the files in dir.
-func filesIn(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
-}
-
-func TestReopenAfterAnExternalRotation(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	h := newTest(t, oneLayer(Destination{Type: "file", Path: path, Format: "json", Async: &AsyncOptions{QueueSize: 64}}))
-	l := slog.New(h)
-	stop := make(chan struct{})
-	var logged atomic.Int64
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			l.Info("r", "i", i)
-			logged.Add(1)
-		}
-	})
-	for i := range 3 { // as logrotate does: move, then tell the program
-		for logged.Load() < int64(1000*(i+1)) {
-			time.Sleep(time.Millisecond)
-		}
-		require.NoError(t, os.Rename(path, fmt.Sprintf("%s.%d", path, i+1)))
-		require.NoError(t, h.Reopen())
-	}
-	close(stop)
-	wg.Wait()
-	require.NoError(t, h.Close())
-	assert.ElementsMatch(t, []string{"app.log", "app.log.1", "app.log.2", "app.log.3"}, filesIn(t, dir),
-		"Reopen makes no backup of its own")
-	total := 0
-	for _, name := range filesIn(t, dir) {
-		total += len(lines(must(os.ReadFile(filepath.Join(dir, name)))))
-	}
-	assert.Equal(t, int(logged.Load()), total, "nothing lost, nothing twice")
-	requireSettled(t, h.Stats())
-	assert.ErrorIs(t, h.Reopen(), ErrClosed)
-}
-
-func TestNegativeMaxSizeTurnsSizeRotationOff(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "big.log")
-	cfg := oneLayer(Destination{Type: "file", Path: path, Rotation: Rotation{MaxSizeMB: -1}})
-	h := newTest(t, cfg)
-	l := slog.New(h)
-	big := strings.Repeat("x", 1<<10)
-	for range 1500 { // 1.5 MB: past any MaxSizeMB of 1
-		l.Info(big)
-	}
-	require.NoError(t, h.Close())
-	assert.Equal(t, []string{"big.log"}, filesIn(t, dir))
-	info, err := os.Stat(path)
-	require.NoError(t, err)
-	assert.Greater(t, info.Size(), int64(1500<<10))
-}
-
-func TestFilePermissions(t *testing.T) {
-	dir := t.TempDir()
-	def := filepath.Join(dir, "new", "deeper", "app.log")
-	custom := filepath.Join(dir, "custom", "app.log")
-	h := newTest(t, Config{Layers: map[string]Layer{
-		"A": {Destinations: []Destination{{Type: "file", Path: def}}},
-		"B": {Destinations: []Destination{{Type: "file", Path: custom, FileMode: 0o640, DirMode: 0o750}}},
-	}})
-	require.NoError(t, h.Close())
-	for path, want := range map[string]os.FileMode{
-		def:                             0o600,
-		filepath.Dir(def):               0o700,
-		filepath.Dir(filepath.Dir(def)): 0o700,
-		custom:                          0o640,
-		filepath.Dir(custom):            0o750,
-	} {
-		info, err := os.Stat(path)
-		require.NoError(t, err)
-		assert.Equal(t, want, info.Mode().Perm(), path)
-	}
-}
-
 // requireEachOnce checks that recs hold want records, each once, told
 // apart by their g and i attributes; notices are not records.
 func requireEachOnce(t *testing.T, recs []map[string]any, want int) {
@@ -251,4 +132,123 @@ func TestTinyMaxSizeUnderLoad(t *testing.T) {
 	wg.Wait()
 	require.NoError(t, h.Close())
 	requireEachOnce(t, readAll(t, dir, "app"), goroutines*perGoroutine)
+}
+
+func TestRecordLargerThanMaxSizeFailsAlone(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	var reported []error
+	cfg := namedLayer(Destination{Type: "file", Path: path, Format: "json", Rotation: Rotation{MaxSizeMB: 1}})
+	cfg.OnError = func(err error) { reported = append(reported, err) }
+	h := newTest(t, cfg)
+	l := slog.New(h).With("layer", "L")
+	l.Info("before")
+	l.Info("huge", "blob", strings.Repeat("x", 1<<20+1))
+	l.Info("after")
+	err := h.Close()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "1 record not written")
+	assert.Contains(t, err.Error(), "exceeds maximum file size")
+
+	d := destStats(t, h, "file:"+path)
+	assert.Equal(t, uint64(2), d.Written)
+	assert.Equal(t, uint64(1), d.Failed)
+	var msgs []string
+	for _, f := range must(filepath.Glob(filepath.Join(dir, "app*.log"))) {
+		msgs = append(msgs, messages(t, must(os.ReadFile(f)))...)
+	}
+	assert.ElementsMatch(t, []string{"before", "after"}, msgs)
+	require.Len(t, reported, 1)
+	assert.True(t, errors.Is(reported[0], err) || strings.Contains(err.Error(), reported[0].Error()))
+}
+
+func TestNegativeMaxSizeTurnsSizeRotationOff(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "big.log")
+	cfg := oneLayer(Destination{Type: "file", Path: path, Rotation: Rotation{MaxSizeMB: -1}})
+	h := newTest(t, cfg)
+	l := slog.New(h)
+	big := strings.Repeat("x", 1<<10)
+	for range 1500 { // 1.5 MB: past any MaxSizeMB of 1
+		l.Info(big)
+	}
+	require.NoError(t, h.Close())
+	assert.Equal(t, []string{"big.log"}, filesIn(t, dir))
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Greater(t, info.Size(), int64(1500<<10))
+}
+
+// filesIn returns the names of the files in dir.
+func filesIn(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestReopenAfterAnExternalRotation(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	h := newTest(t, oneLayer(Destination{Type: "file", Path: path, Format: "json", Async: &AsyncOptions{QueueSize: 64}}))
+	l := slog.New(h)
+	stop := make(chan struct{})
+	var logged atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			l.Info("r", "i", i)
+			logged.Add(1)
+		}
+	})
+	for i := range 3 { // as logrotate does: move, then tell the program
+		for logged.Load() < int64(1000*(i+1)) {
+			time.Sleep(time.Millisecond)
+		}
+		require.NoError(t, os.Rename(path, fmt.Sprintf("%s.%d", path, i+1)))
+		require.NoError(t, h.Reopen())
+	}
+	close(stop)
+	wg.Wait()
+	require.NoError(t, h.Close())
+	assert.ElementsMatch(t, []string{"app.log", "app.log.1", "app.log.2", "app.log.3"}, filesIn(t, dir),
+		"Reopen makes no backup of its own")
+	total := 0
+	for _, name := range filesIn(t, dir) {
+		total += len(lines(must(os.ReadFile(filepath.Join(dir, name)))))
+	}
+	assert.Equal(t, int(logged.Load()), total, "nothing lost, nothing twice")
+	requireSettled(t, h.Stats())
+	assert.ErrorIs(t, h.Reopen(), ErrClosed)
+}
+
+func TestFilePermissions(t *testing.T) {
+	dir := t.TempDir()
+	def := filepath.Join(dir, "new", "deeper", "app.log")
+	custom := filepath.Join(dir, "custom", "app.log")
+	h := newTest(t, Config{Layers: map[string]Layer{
+		"A": {Destinations: []Destination{{Type: "file", Path: def}}},
+		"B": {Destinations: []Destination{{Type: "file", Path: custom, FileMode: 0o640, DirMode: 0o750}}},
+	}})
+	require.NoError(t, h.Close())
+	for path, want := range map[string]os.FileMode{
+		def:                             0o600,
+		filepath.Dir(def):               0o700,
+		filepath.Dir(filepath.Dir(def)): 0o700,
+		custom:                          0o640,
+		filepath.Dir(custom):            0o750,
+	} {
+		info, err := os.Stat(path)
+		require.NoError(t, err)
+		assert.Equal(t, want, info.Mode().Perm(), path)
+	}
 }
