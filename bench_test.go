@@ -63,12 +63,12 @@ const burstSize = DefaultQueueSize / 4
 // BenchmarkBurst measures the caller's cost of records logged in bursts
 // that fit the queue: the drain between bursts is not timed.
 func BenchmarkBurst(b *testing.B) {
-	sync := func(h slog.Handler) func(*testing.B) {
+	synchronous := func(h slog.Handler) func(*testing.B) {
 		return func(b *testing.B) { bursts(b, slog.New(h), func() {}) }
 	}
-	b.Run("floor", sync(noopHandler{}))
-	b.Run("slog-json", sync(slog.NewJSONHandler(io.Discard, nil)))
-	b.Run("slog-text", sync(slog.NewTextHandler(io.Discard, nil)))
+	b.Run("floor", synchronous(noopHandler{}))
+	b.Run("slog-json", synchronous(slog.NewJSONHandler(io.Discard, nil)))
+	b.Run("slog-text", synchronous(slog.NewTextHandler(io.Discard, nil)))
 	for _, format := range []string{"json", "text"} {
 		b.Run("hydra-"+format, func(b *testing.B) {
 			h := benchHandler(b, format, DefaultQueueSize)
@@ -265,11 +265,11 @@ func BenchmarkShaping(b *testing.B) {
 // once: each burst is shared among them, and the drain between bursts is
 // not timed.
 func BenchmarkBurstParallel(b *testing.B) {
-	sync := func(h slog.Handler) func(*testing.B) {
+	synchronous := func(h slog.Handler) func(*testing.B) {
 		return func(b *testing.B) { parallelBursts(b, slog.New(h), func() {}) }
 	}
-	b.Run("floor", sync(noopHandler{}))
-	b.Run("slog-json", sync(slog.NewJSONHandler(io.Discard, nil)))
+	b.Run("floor", synchronous(noopHandler{}))
+	b.Run("slog-json", synchronous(slog.NewJSONHandler(io.Discard, nil)))
 	b.Run("hydra-json", func(b *testing.B) {
 		h := benchHandler(b, "json", DefaultQueueSize)
 		parallelBursts(b, slog.New(h), func() { h.Flush(context.Background()) })

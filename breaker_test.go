@@ -34,10 +34,10 @@ func TestBreakerOpensFallsBackProbesAndCloses(t *testing.T) {
 		primary := &faultyWriter{}
 		primary.mode.Store(fwEIO)
 		spare := &syncBuffer{}
-		h, log := breakerHandler(t, primary, Breaker{Failures: 3, Cooldown: time.Second},
+		h, logAndFlush := breakerHandler(t, primary, Breaker{Failures: 3, Cooldown: time.Second},
 			&Destination{Type: "writer", Writer: spare, Format: "json"})
 		for range 3 {
-			require.Error(t, log("failing"), "the first failures are reported")
+			require.Error(t, logAndFlush("failing"), "the first failures are reported")
 		}
 		assert.Equal(t, []string{"failing", "failing", "failing"}, messages(t, spare.Bytes()),
 			"the records of a failed write go to the fallback")
@@ -45,14 +45,14 @@ func TestBreakerOpensFallsBackProbesAndCloses(t *testing.T) {
 		assert.Equal(t, "open", d.Breaker)
 		assert.Equal(t, uint64(1), d.BreakerOpened)
 
-		require.NoError(t, log("diverted 1"))
+		require.NoError(t, logAndFlush("diverted 1"))
 		primary.mode.Store(fwOK) // the fault clears, but the breaker rests
-		require.NoError(t, log("diverted 2"))
+		require.NoError(t, logAndFlush("diverted 2"))
 		assert.Equal(t, []string{"failing", "failing", "failing", "diverted 1", "diverted 2"}, messages(t, spare.Bytes()))
 
 		time.Sleep(time.Second) // cooled down: the next write is a probe
-		require.NoError(t, log("probe"))
-		require.NoError(t, log("after"))
+		require.NoError(t, logAndFlush("probe"))
+		require.NoError(t, logAndFlush("after"))
 		assert.Equal(t, []string{"probe", "after"}, messages(t, primary.out.Bytes()))
 		d = h.Stats().Destinations[0]
 		assert.Equal(t, "closed", d.Breaker)
@@ -69,16 +69,16 @@ func TestBreakerFailedProbeOpensAgain(t *testing.T) {
 		primary := &faultyWriter{}
 		primary.mode.Store(fwEIO)
 		spare := &syncBuffer{}
-		h, log := breakerHandler(t, primary, Breaker{Failures: 1, Cooldown: time.Second},
+		h, logAndFlush := breakerHandler(t, primary, Breaker{Failures: 1, Cooldown: time.Second},
 			&Destination{Type: "writer", Writer: spare, Format: "json"})
-		require.Error(t, log("fails"))
-		require.NoError(t, log("diverted"))
+		require.Error(t, logAndFlush("fails"))
+		require.NoError(t, logAndFlush("diverted"))
 		time.Sleep(time.Second)
-		require.Error(t, log("probe fails"))
+		require.Error(t, logAndFlush("probe fails"))
 		d := h.Stats().Destinations[0]
 		assert.Equal(t, "open", d.Breaker)
 		assert.Equal(t, uint64(2), d.BreakerOpened)
-		require.NoError(t, log("diverted again"))
+		require.NoError(t, logAndFlush("diverted again"))
 		assert.Equal(t, []string{"fails", "diverted", "probe fails", "diverted again"}, messages(t, spare.Bytes()))
 		require.NoError(t, h.Close())
 		requireSettled(t, h.Stats())

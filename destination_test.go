@@ -21,14 +21,14 @@ func TestFormatIsCaseInsensitive(t *testing.T) {
 
 func TestOneFileUnderTwoPathsIsOneFile(t *testing.T) {
 	dir := t.TempDir()
-	real := filepath.Join(dir, "app.log")
-	require.NoError(t, os.WriteFile(real, nil, 0o600))
+	realPath := filepath.Join(dir, "app.log")
+	require.NoError(t, os.WriteFile(realPath, nil, 0o600))
 	link := filepath.Join(dir, "link.log")
-	require.NoError(t, os.Symlink(real, link))
+	require.NoError(t, os.Symlink(realPath, link))
 	linkedDir := filepath.Join(dir, "linked")
 	require.NoError(t, os.Symlink(dir, linkedDir))
 	hard := filepath.Join(dir, "hard.log")
-	require.NoError(t, os.Link(real, hard))
+	require.NoError(t, os.Link(realPath, hard))
 
 	twoLayers := func(a, b Destination) Config {
 		return Config{DefaultLayer: "A", Layers: map[string]Layer{
@@ -37,7 +37,7 @@ func TestOneFileUnderTwoPathsIsOneFile(t *testing.T) {
 		}}
 	}
 	t.Run("symlink, formats differ", func(t *testing.T) {
-		_, err := New(twoLayers(Destination{Type: "file", Path: real}, Destination{Type: "file", Path: link, Format: "json"}))
+		_, err := New(twoLayers(Destination{Type: "file", Path: realPath}, Destination{Type: "file", Path: link, Format: "json"}))
 		require.ErrorContains(t, err, "Format differs")
 	})
 	t.Run("symlinked directory, new file", func(t *testing.T) {
@@ -46,12 +46,12 @@ func TestOneFileUnderTwoPathsIsOneFile(t *testing.T) {
 		require.ErrorContains(t, err, "Format differs")
 	})
 	t.Run("symlink, same settings: one sink", func(t *testing.T) {
-		h := newTest(t, twoLayers(Destination{Type: "file", Path: real}, Destination{Type: "file", Path: link}))
+		h := newTest(t, twoLayers(Destination{Type: "file", Path: realPath}, Destination{Type: "file", Path: link}))
 		require.Len(t, h.Stats().Destinations, 1)
 		assert.Equal(t, []string{"A", "B"}, h.Stats().Destinations[0].Layers)
 	})
 	t.Run("hard link", func(t *testing.T) {
-		_, err := New(twoLayers(Destination{Type: "file", Path: real}, Destination{Type: "file", Path: hard}))
+		_, err := New(twoLayers(Destination{Type: "file", Path: realPath}, Destination{Type: "file", Path: hard}))
 		require.ErrorContains(t, err, "is the same file as")
 	})
 }

@@ -18,9 +18,9 @@ import (
 
 func TestSlogtest(t *testing.T) {
 	for _, format := range []string{"json", "text"} {
-		for _, sync := range []bool{false, true} {
+		for _, isSync := range []bool{false, true} {
 			name := format + "/async"
-			if sync {
+			if isSync {
 				name = format + "/sync"
 			}
 			t.Run(name, func(t *testing.T) {
@@ -29,11 +29,11 @@ func TestSlogtest(t *testing.T) {
 				slogtest.Run(t, func(t *testing.T) slog.Handler {
 					buf = &syncBuffer{}
 					h = newTest(t, Config{Layers: map[string]Layer{DefaultLayerName: {Destinations: []Destination{
-						{Type: "writer", Writer: buf, Format: format, Sync: sync},
+						{Type: "writer", Writer: buf, Format: format, Sync: isSync},
 					}}}})
 					return h
 				}, func(t *testing.T) map[string]any {
-					if !sync {
+					if !isSync {
 						flush(t, h) // the async path has written nothing yet
 					}
 					out := lines(buf.Bytes())

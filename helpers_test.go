@@ -21,7 +21,8 @@ import (
 )
 
 // TestMain fails the tests if any goroutine outlives them, lumberjack's
-// compressing goroutine included: hydra stops it (see stopMill).
+// compressing goroutine included: hydra stops it (see stopMill in
+// internal/logfile).
 func TestMain(m *testing.M) {
 	if child := os.Getenv(childEnv); child != "" {
 		os.Exit(runChild(child)) // a subprocess of TestSignals
@@ -372,10 +373,11 @@ func (w *overlapWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// bytes3 is a comparable writer that keeps nothing.
-type bytes3 struct{ n int }
+// byteCounter is a comparable writer that counts the bytes written to it
+// and keeps none of them.
+type byteCounter struct{ n int }
 
-func (b *bytes3) Write(p []byte) (int, error) { b.n += len(p); return len(p), nil }
+func (b *byteCounter) Write(p []byte) (int, error) { b.n += len(p); return len(p), nil }
 
 // errorList collects what OnError hears, from any goroutine.
 type errorList struct {

@@ -61,7 +61,7 @@ func TestHandlerDestinationSeesScopeAndContext(t *testing.T) {
 		l.WithGroup("h").Info("n", slog.Group("x", "y", 4))
 	}
 	require.NoError(t, h.Close())
-	assert.Equal(t, strip(want.String()), strip(got.String()))
+	assert.Equal(t, stripTime(want.String()), stripTime(got.String()))
 	assert.Equal(t, uint64(2), h.Stats().Written, "the inner handler's Enabled is asked first")
 
 	// The caller's context reaches the inner handler.
@@ -86,9 +86,9 @@ func (c *ctxRecorder) Handle(ctx context.Context, _ slog.Record) error {
 	return nil
 }
 
-// strip removes the time from JSON lines so outputs made at different
+// stripTime removes the time from JSON lines so outputs made at different
 // moments compare equal.
-func strip(s string) string {
+func stripTime(s string) string {
 	var b strings.Builder
 	for _, l := range lines([]byte(s)) {
 		var m map[string]any

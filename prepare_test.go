@@ -8,9 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-type counter struct{ n *int }
+type intRef struct{ n *int }
 
-func (c counter) LogValue() slog.Value { return slog.IntValue(*c.n) }
+func (c intRef) LogValue() slog.Value { return slog.IntValue(*c.n) }
 
 func TestLogValuersResolveAtCallTime(t *testing.T) {
 	cfg, _ := writerLayers("json", "A")
@@ -18,8 +18,8 @@ func TestLogValuersResolveAtCallTime(t *testing.T) {
 	cfg.Layers["A"].Destinations[0].Writer = w
 	h := newTest(t, cfg)
 	n := 1
-	l := slog.New(h).With("layer", "A", "bound", counter{&n})
-	l.Info("m", "v", counter{&n}, slog.Group("g", "nested", counter{&n}))
+	l := slog.New(h).With("layer", "A", "bound", intRef{&n})
+	l.Info("m", "v", intRef{&n}, slog.Group("g", "nested", intRef{&n}))
 	n = 2 // the consumer has not formatted the record yet: the writer is stalled
 	w.Release()
 	flush(t, h)

@@ -18,16 +18,16 @@ var (
 	secrets     = []string{"hunter2", "s3cr3t", "tok-123", "4111 1111 1111 1111", "eyJhbGciOi.abc", "apikey-xyz", "in-a-group", "nested-secret"}
 )
 
-// recorder is a handler destination that keeps the records and bound
+// recordingHandler is a handler destination that keeps the records and bound
 // attributes it is given, rendered as text.
-type recorder struct {
+type recordingHandler struct {
 	mu    *sync.Mutex
 	out   *strings.Builder
 	bound []slog.Attr
 }
 
-func (r recorder) Enabled(context.Context, slog.Level) bool { return true }
-func (r recorder) Handle(_ context.Context, rec slog.Record) error {
+func (r recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (r recordingHandler) Handle(_ context.Context, rec slog.Record) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.out.WriteString(rec.Message)
@@ -41,15 +41,15 @@ func (r recorder) Handle(_ context.Context, rec slog.Record) error {
 	r.out.WriteString("\n")
 	return nil
 }
-func (r recorder) WithAttrs(as []slog.Attr) slog.Handler {
+func (r recordingHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	r.bound = append(append([]slog.Attr(nil), r.bound...), as...)
 	return r
 }
-func (r recorder) WithGroup(string) slog.Handler { return r }
+func (r recordingHandler) WithGroup(string) slog.Handler { return r }
 
 func TestRedaction(t *testing.T) {
 	text, js := &syncBuffer{}, &syncBuffer{}
-	rec := recorder{mu: new(sync.Mutex), out: new(strings.Builder)}
+	rec := recordingHandler{mu: new(sync.Mutex), out: new(strings.Builder)}
 	cfg := oneLayer(
 		Destination{Type: "writer", Writer: text},
 		Destination{Type: "writer", Writer: js, Format: "json"},

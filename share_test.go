@@ -79,19 +79,19 @@ func TestSharedWriterWithDifferentSettings(t *testing.T) {
 	}
 	wg.Wait()
 	require.NoError(t, h.Close())
-	var text, json int
+	var textLines, jsonLines int
 	for _, line := range lines(w.out.Bytes()) {
 		switch {
 		case strings.HasPrefix(line, "time=") && strings.Contains(line, "msg=TEXT"):
-			text++
+			textLines++
 		case strings.HasPrefix(line, `{"time":`) && strings.Contains(line, `"msg":"JSON"`):
-			json++
+			jsonLines++
 		default:
 			t.Fatalf("torn or mixed line %q", line)
 		}
 	}
-	assert.Equal(t, 2000, text)
-	assert.Equal(t, 2000, json)
+	assert.Equal(t, 2000, textLines)
+	assert.Equal(t, 2000, jsonLines)
 }
 
 func TestWriterSharedWithAFallbackIsWrittenOneBatchAtATime(t *testing.T) {
@@ -122,7 +122,7 @@ func TestWriterSharedWithAFallbackIsWrittenOneBatchAtATime(t *testing.T) {
 }
 
 func TestDestinationNamesAreUnique(t *testing.T) {
-	var a, b, c bytes3
+	var a, b, c byteCounter
 	h := newTest(t, Config{DefaultLayer: "API", Layers: map[string]Layer{
 		"API": {Destinations: []Destination{
 			{Type: "writer", Writer: &a},
