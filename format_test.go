@@ -33,23 +33,34 @@ func TestOutputIsSlogs(t *testing.T) {
 	rec := slog.NewRecord(time.Date(2026, 11, 26, 12, 0, 0, 123456789, time.UTC), slog.LevelWarn, "hello world", pcs[0])
 	rec.AddAttrs(slog.String("k", "v"), slog.Int("n", 3), slog.Group("grp", slog.String("secret", "x"), slog.Bool("b", true)))
 	for _, format := range []string{"text", "json"} {
-		for _, opts := range []slog.HandlerOptions{{}, {AddSource: true}, {ReplaceAttr: upper}, {AddSource: true, ReplaceAttr: upper}} {
-			var want bytes.Buffer
-			var direct slog.Handler = slog.NewTextHandler(&want, &opts)
-			if format == "json" {
-				direct = slog.NewJSONHandler(&want, &opts)
-			}
-			got := &syncBuffer{}
-			cfg := oneLayer(Destination{Type: "writer", Writer: got, Format: format})
-			cfg.AddSource, cfg.ReplaceAttr = opts.AddSource, opts.ReplaceAttr
-			h := newTest(t, cfg)
-			for _, hd := range []slog.Handler{direct, h} {
-				chain := hd.WithAttrs([]slog.Attr{slog.String("bound", "yes")}).WithGroup("req").WithAttrs([]slog.Attr{slog.Int("id", 7)})
-				require.NoError(t, chain.Handle(context.Background(), rec))
-				require.NoError(t, hd.Handle(context.Background(), rec))
-			}
-			flush(t, h)
-			assert.Equal(t, want.String(), got.String(), "format %s, AddSource %v, ReplaceAttr %v", format, opts.AddSource, opts.ReplaceAttr != nil)
+		for _, tc := range []struct {
+			name string
+			opts slog.HandlerOptions
+		}{
+			{"plain", slog.HandlerOptions{}},
+			{"AddSource", slog.HandlerOptions{AddSource: true}},
+			{"ReplaceAttr", slog.HandlerOptions{ReplaceAttr: upper}},
+			{"AddSource and ReplaceAttr", slog.HandlerOptions{AddSource: true, ReplaceAttr: upper}},
+		} {
+			t.Run(format+"/"+tc.name, func(t *testing.T) {
+				opts := tc.opts
+				var want bytes.Buffer
+				var direct slog.Handler = slog.NewTextHandler(&want, &opts)
+				if format == "json" {
+					direct = slog.NewJSONHandler(&want, &opts)
+				}
+				got := &syncBuffer{}
+				cfg := oneLayer(Destination{Type: "writer", Writer: got, Format: format})
+				cfg.AddSource, cfg.ReplaceAttr = opts.AddSource, opts.ReplaceAttr
+				h := newTest(t, cfg)
+				for _, hd := range []slog.Handler{direct, h} {
+					chain := hd.WithAttrs([]slog.Attr{slog.String("bound", "yes")}).WithGroup("req").WithAttrs([]slog.Attr{slog.Int("id", 7)})
+					require.NoError(t, chain.Handle(context.Background(), rec))
+					require.NoError(t, hd.Handle(context.Background(), rec))
+				}
+				flush(t, h)
+				assert.Equal(t, want.String(), got.String())
+			})
 		}
 	}
 }

@@ -25,11 +25,16 @@ func TestHandleAfterClose(t *testing.T) {
 	cfg.Layers["S"] = Layer{Destinations: []Destination{{Type: "writer", Writer: io.Discard, Sync: true}}}
 	h := newTest(t, cfg)
 	require.NoError(t, h.Close())
-	for _, layer := range []string{"A", "S"} {
-		r := slog.NewRecord(time.Now(), slog.LevelInfo, "late", 0)
-		r.AddAttrs(slog.String("layer", layer))
-		err := h.Handle(context.Background(), r)
-		require.ErrorIs(t, err, ErrClosed, layer)
+	for _, tc := range []struct{ name, layer string }{
+		{"async", "A"},
+		{"sync", "S"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := slog.NewRecord(time.Now(), slog.LevelInfo, "late", 0)
+			r.AddAttrs(slog.String("layer", tc.layer))
+			err := h.Handle(context.Background(), r)
+			require.ErrorIs(t, err, ErrClosed, tc.layer)
+		})
 	}
 	st := h.Stats()
 	assert.Equal(t, uint64(2), st.Dropped, "records after Close are counted as dropped")

@@ -17,12 +17,14 @@ import (
 
 func TestPolicyText(t *testing.T) {
 	for _, p := range []Policy{Block, DropNewest, DropOldest} {
-		text, err := p.MarshalText()
-		require.NoError(t, err)
-		assert.Equal(t, p.String(), string(text))
-		var back Policy
-		require.NoError(t, back.UnmarshalText(text))
-		assert.Equal(t, p, back)
+		t.Run(p.String(), func(t *testing.T) {
+			text, err := p.MarshalText()
+			require.NoError(t, err)
+			assert.Equal(t, p.String(), string(text))
+			var back Policy
+			require.NoError(t, back.UnmarshalText(text))
+			assert.Equal(t, p, back)
+		})
 	}
 	var p Policy
 	require.NoError(t, p.UnmarshalText([]byte("DROP_OLDEST")))

@@ -67,12 +67,18 @@ func TestRedaction(t *testing.T) {
 		"note", "card 4111-1111-1111-1111 on file",
 	)
 	require.NoError(t, h.Close())
-	for name, out := range map[string]string{"text": text.String(), "json": js.String(), "handler": rec.out.String()} {
-		for _, secret := range secrets {
-			assert.NotContains(t, out, secret, "%s output", name)
-		}
-		assert.Contains(t, out, "ada", "%s output keeps the rest", name)
-		assert.GreaterOrEqual(t, strings.Count(out, Redacted), 8, "%s output: %s", name, out)
+	for _, tc := range []struct{ name, out string }{
+		{"text", text.String()},
+		{"json", js.String()},
+		{"handler", rec.out.String()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, secret := range secrets {
+				assert.NotContains(t, tc.out, secret)
+			}
+			assert.Contains(t, tc.out, "ada", "the rest is kept")
+			assert.GreaterOrEqual(t, strings.Count(tc.out, Redacted), 8, "output: %s", tc.out)
+		})
 	}
 	assert.Contains(t, text.String(), `req.form.deeper.TOKEN=[REDACTED]`)
 	assert.Contains(t, js.String(), `"credentials":"[REDACTED]"`)

@@ -240,15 +240,21 @@ func TestFilePermissions(t *testing.T) {
 		"B": {Destinations: []Destination{{Type: "file", Path: custom, FileMode: 0o640, DirMode: 0o750}}},
 	}})
 	require.NoError(t, h.Close())
-	for path, want := range map[string]os.FileMode{
-		def:                             0o600,
-		filepath.Dir(def):               0o700,
-		filepath.Dir(filepath.Dir(def)): 0o700,
-		custom:                          0o640,
-		filepath.Dir(custom):            0o750,
+	for _, tc := range []struct {
+		name string
+		path string
+		want os.FileMode
+	}{
+		{"default file", def, 0o600},
+		{"default directory", filepath.Dir(def), 0o700},
+		{"default directory above", filepath.Dir(filepath.Dir(def)), 0o700},
+		{"FileMode", custom, 0o640},
+		{"DirMode", filepath.Dir(custom), 0o750},
 	} {
-		info, err := os.Stat(path)
-		require.NoError(t, err)
-		assert.Equal(t, want, info.Mode().Perm(), path)
+		t.Run(tc.name, func(t *testing.T) {
+			info, err := os.Stat(tc.path)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, info.Mode().Perm(), tc.path)
+		})
 	}
 }
