@@ -1,5 +1,8 @@
 package hydra
 
+// The circuit breaker (breaker.go): it opens, diverts to its fallback,
+// probes and closes; its Config errors.
+
 import (
 	"context"
 	"fmt"

@@ -1,5 +1,8 @@
 package hydra
 
+// New's checks and defaults (build.go): every problem of a Config reported
+// at once, the zero Config, the default layer.
+
 import (
 	"fmt"
 	"io"

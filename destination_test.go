@@ -1,5 +1,8 @@
 package hydra
 
+// One destination's rules (destination.go): Type and Format in any case,
+// and a file known by what it is, whatever path names it.
+
 import (
 	"log/slog"
 	"os"

@@ -1,5 +1,9 @@
 package hydra
 
+// Destinations that fail, stall or crawl, and a disk that fills: no caller
+// waits on them under a drop policy, every record is counted, and writing
+// resumes without a restart.
+
 import (
 	"context"
 	"fmt"

@@ -1,5 +1,8 @@
 package hydra
 
+// The text and JSON formatter (format.go): slog's own output, byte for
+// byte, and no record forged inside another.
+
 import (
 	"bytes"
 	"context"

@@ -1,5 +1,8 @@
 package hydra
 
+// The Handler itself (handler.go): slogtest, the caller's allocation
+// budget, the zero Handler, Check, and ContextAttrs.
+
 import (
 	"context"
 	"fmt"

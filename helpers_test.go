@@ -1,5 +1,8 @@
 package hydra
 
+// What the tests share: TestMain, the Config builders, the checks of
+// output and Stats, and the fake writers, handlers and values.
+
 import (
 	"bytes"
 	"context"
@@ -25,7 +28,7 @@ import (
 // internal/logfile).
 func TestMain(m *testing.M) {
 	if child := os.Getenv(childEnv); child != "" {
-		os.Exit(runChild(child)) // a subprocess of TestSignals
+		os.Exit(runChild(child)) // a child process of signals_test.go
 	}
 	goleak.VerifyTestMain(m)
 }

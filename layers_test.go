@@ -1,5 +1,8 @@
 package hydra
 
+// Routing (layers.go): which layer a record goes to, unknown layers, and
+// the levels of layers and destinations.
+
 import (
 	"context"
 	"fmt"

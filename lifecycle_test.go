@@ -1,5 +1,8 @@
 package hydra
 
+// The Handler's lifecycle (lifecycle.go): Close, Shutdown, Flush, Rotate
+// and SetLevel.
+
 import (
 	"context"
 	"fmt"

@@ -1,5 +1,8 @@
 package hydra
 
+// Memory: the heap stays bounded by the queue, however many records
+// arrive and however long callers wait.
+
 import (
 	"context"
 	"fmt"

@@ -1,5 +1,8 @@
 package hydra
 
+// Monitoring (monitor.go): the stats record a Monitor logs, and
+// PublishExpvar.
+
 import (
 	"context"
 	"encoding/json"

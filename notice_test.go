@@ -1,5 +1,7 @@
 package hydra
 
+// Drop notices and OnDrop (notice.go).
+
 import (
 	"context"
 	"log/slog"

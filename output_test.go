@@ -1,5 +1,8 @@
 package hydra
 
+// Handler destinations (output.go): their failures, and the scope and
+// context they are given.
+
 import (
 	"bytes"
 	"context"

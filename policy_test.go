@@ -1,5 +1,8 @@
 package hydra
 
+// The overflow policies (policy.go): what a full queue drops, and the
+// records dropped unread. The waits are in wait_test.go.
+
 import (
 	"context"
 	"encoding/json"

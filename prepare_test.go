@@ -1,5 +1,8 @@
 package hydra
 
+// The caller's preparation of a record (prepare.go): values are resolved
+// at the time of the call.
+
 import (
 	"log/slog"
 	"testing"

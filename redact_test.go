@@ -1,5 +1,7 @@
 package hydra
 
+// Redaction (redact.go) in text, JSON and handler destinations.
+
 import (
 	"context"
 	"log/slog"

@@ -1,5 +1,8 @@
 package hydra
 
+// Errors off the caller's goroutine (report.go): counted, told to OnError,
+// returned once by Flush; a panicking OnError.
+
 import (
 	"context"
 	"log/slog"

@@ -1,5 +1,8 @@
 package hydra
 
+// Files (rotate.go): rotation by size and by Rotate under load, Reopen
+// after an external rotation, and the modes of new files.
+
 import (
 	"errors"
 	"fmt"

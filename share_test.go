@@ -1,5 +1,8 @@
 package hydra
 
+// Sharing (share.go): one sink per target whatever the layers, one Write
+// at a time on a shared writer, and unique names.
+
 import (
 	"log/slog"
 	"os"

@@ -1,5 +1,8 @@
 package hydra
 
+// The Sync path of a sink (sink.go): written before Handle returns, its
+// error returned to the caller once.
+
 import (
 	"context"
 	"log/slog"

@@ -1,5 +1,8 @@
 package hydra
 
+// The soak test: every policy under load from many goroutines, with
+// rotation and level changes, closed at a random moment.
+
 import (
 	"bufio"
 	"context"

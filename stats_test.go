@@ -1,5 +1,7 @@
 package hydra
 
+// Stats (stats.go): the names of the destinations and their layers.
+
 import (
 	"log/slog"
 	"path/filepath"

@@ -1,5 +1,8 @@
 package hydra
 
+// Stream batching (stream.go): batches of whole records, what a short or
+// failed Write counts, and a formatting panic that fails one record.
+
 import (
 	"bytes"
 	"context"
