@@ -239,12 +239,6 @@ func (b *syncBuffer) Bytes() []byte {
 
 func (b *syncBuffer) String() string { return string(b.Bytes()) }
 
-func (b *syncBuffer) Reset() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Reset()
-}
-
 // stallWriter blocks every Write until release is closed, telling started
 // each time a Write begins.
 type stallWriter struct {
