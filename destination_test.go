@@ -15,8 +15,7 @@ import (
 
 func TestFormatIsCaseInsensitive(t *testing.T) {
 	out := &syncBuffer{}
-	cfg := oneLayer(Destination{Type: "WRITER", Writer: out, Format: "JSON"})
-	h := newTest(t, cfg)
+	h := newTest(t, oneLayer(Destination{Type: "WRITER", Writer: out, Format: "JSON"}))
 	slog.New(h).Info("x")
 	flush(t, h)
 	assert.Equal(t, "x", jsonRecords(t, out.Bytes())[0]["msg"])

@@ -202,8 +202,7 @@ func TestDiskFull(t *testing.T) {
 func TestRecoveryWithoutRestartKeepsOrder(t *testing.T) {
 	w := &faultyWriter{}
 	w.mode.Store(fwEIO)
-	cfg := oneLayer(Destination{Type: "writer", Writer: w, Format: "json"})
-	h := newTest(t, cfg)
+	h := newTest(t, oneLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
 	l := slog.New(h)
 	logN(l, "lost", 100)
 	require.Error(t, h.Flush(context.Background()))

@@ -168,8 +168,7 @@ func TestRecordLargerThanMaxSizeFailsAlone(t *testing.T) {
 func TestNegativeMaxSizeTurnsSizeRotationOff(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "big.log")
-	cfg := oneLayer(Destination{Type: "file", Path: path, Rotation: Rotation{MaxSizeMB: -1}})
-	h := newTest(t, cfg)
+	h := newTest(t, oneLayer(Destination{Type: "file", Path: path, Rotation: Rotation{MaxSizeMB: -1}}))
 	l := slog.New(h)
 	big := strings.Repeat("x", 1<<10)
 	for range 1500 { // 1.5 MB: past any MaxSizeMB of 1
