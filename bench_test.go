@@ -22,8 +22,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
@@ -65,12 +63,12 @@ const burstSize = DefaultQueueSize / 4
 // BenchmarkBurst measures the caller's cost of records logged in bursts
 // that fit the queue: the drain between bursts is not timed.
 func BenchmarkBurst(b *testing.B) {
-	sync := func(h slog.Handler) func(*testing.B) {
+	synchronous := func(h slog.Handler) func(*testing.B) {
 		return func(b *testing.B) { bursts(b, slog.New(h), func() {}) }
 	}
-	b.Run("floor", sync(noopHandler{}))
-	b.Run("slog-json", sync(slog.NewJSONHandler(io.Discard, nil)))
-	b.Run("slog-text", sync(slog.NewTextHandler(io.Discard, nil)))
+	b.Run("floor", synchronous(noopHandler{}))
+	b.Run("slog-json", synchronous(slog.NewJSONHandler(io.Discard, nil)))
+	b.Run("slog-text", synchronous(slog.NewTextHandler(io.Discard, nil)))
 	for _, format := range []string{"json", "text"} {
 		b.Run("hydra-"+format, func(b *testing.B) {
 			h := benchHandler(b, format, DefaultQueueSize)
@@ -267,11 +265,11 @@ func BenchmarkShaping(b *testing.B) {
 // once: each burst is shared among them, and the drain between bursts is
 // not timed.
 func BenchmarkBurstParallel(b *testing.B) {
-	sync := func(h slog.Handler) func(*testing.B) {
+	synchronous := func(h slog.Handler) func(*testing.B) {
 		return func(b *testing.B) { parallelBursts(b, slog.New(h), func() {}) }
 	}
-	b.Run("floor", sync(noopHandler{}))
-	b.Run("slog-json", sync(slog.NewJSONHandler(io.Discard, nil)))
+	b.Run("floor", synchronous(noopHandler{}))
+	b.Run("slog-json", synchronous(slog.NewJSONHandler(io.Discard, nil)))
 	b.Run("hydra-json", func(b *testing.B) {
 		h := benchHandler(b, "json", DefaultQueueSize)
 		parallelBursts(b, slog.New(h), func() { h.Flush(context.Background()) })
@@ -320,54 +318,6 @@ func BenchmarkDisabled(b *testing.B) {
 	h := benchHandler(b, "json", DefaultQueueSize)
 	b.Run("hydra-unbound", run(slog.New(h)))
 	b.Run("hydra-bound", run(slog.New(h).With("layer", "BENCH")))
-}
-
-// BenchmarkMemory is the seed's memory test: 10k and 1M records logged to
-// a file as fast as one goroutine can, lossless (Block). It reports how
-// much the live heap and the resident set grew (they stay bounded by the
-// queue, whatever the number of records) and the allocations per record,
-// caller and consumer together.
-func BenchmarkMemory(b *testing.B) {
-	for _, n := range []int{10_000, 1_000_000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			h, err := New(Config{DefaultLayer: "MEMORY", Layers: map[string]Layer{"MEMORY": {Destinations: []Destination{
-				{Type: "file", Path: filepath.Join(b.TempDir(), "memory.log")},
-			}}}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer h.Close()
-			l := slog.New(h)
-			heap, rss := heapInUse(), residentSet()
-			var allocs runtime.MemStats
-			runtime.ReadMemStats(&allocs)
-			mallocs := allocs.Mallocs
-			b.ResetTimer()
-			for range b.N {
-				for i := range n {
-					l.Info("Log", "i", i)
-				}
-				h.Flush(context.Background())
-			}
-			b.StopTimer()
-			runtime.ReadMemStats(&allocs)
-			b.ReportMetric(float64(allocs.Mallocs-mallocs)/float64(b.N*n), "allocs/record")
-			b.ReportMetric(float64(heapInUse()-heap)/(1<<20), "heap-MB")
-			b.ReportMetric(float64(residentSet()-rss)/(1<<20), "rss-MB")
-		})
-	}
-}
-
-// residentSet returns the process's resident memory in bytes, or 0 where
-// /proc is not there.
-func residentSet() int64 {
-	data, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		return 0
-	}
-	var size, resident int64
-	fmt.Sscan(string(data), &size, &resident)
-	return resident * int64(os.Getpagesize())
 }
 
 // BenchmarkContextAttrs measures Config.ContextAttrs on the caller: unset

@@ -1,10 +1,15 @@
 package hydra
 
+// The circuit breaker (breaker.go): it opens, diverts to its fallback,
+// probes and closes; its Config errors.
+
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -18,9 +23,7 @@ import (
 // each record is logged and flushed on its own.
 func breakerHandler(t *testing.T, w *faultyWriter, br Breaker, fallback *Destination) (*Handler, func(msg string) error) {
 	t.Helper()
-	h, err := New(Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-		{Type: "writer", Writer: w, Format: "json", Breaker: &br, Fallback: fallback},
-	}}}})
+	h, err := New(oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Breaker: &br, Fallback: fallback}))
 	require.NoError(t, err)
 	l := slog.New(h)
 	return h, func(msg string) error {
@@ -34,10 +37,10 @@ func TestBreakerOpensFallsBackProbesAndCloses(t *testing.T) {
 		primary := &faultyWriter{}
 		primary.mode.Store(fwEIO)
 		spare := &syncBuffer{}
-		h, log := breakerHandler(t, primary, Breaker{Failures: 3, Cooldown: time.Second},
+		h, logAndFlush := breakerHandler(t, primary, Breaker{Failures: 3, Cooldown: time.Second},
 			&Destination{Type: "writer", Writer: spare, Format: "json"})
 		for range 3 {
-			require.Error(t, log("failing"), "the first failures are reported")
+			require.Error(t, logAndFlush("failing"), "the first failures are reported")
 		}
 		assert.Equal(t, []string{"failing", "failing", "failing"}, messages(t, spare.Bytes()),
 			"the records of a failed write go to the fallback")
@@ -45,14 +48,14 @@ func TestBreakerOpensFallsBackProbesAndCloses(t *testing.T) {
 		assert.Equal(t, "open", d.Breaker)
 		assert.Equal(t, uint64(1), d.BreakerOpened)
 
-		require.NoError(t, log("diverted 1"))
+		require.NoError(t, logAndFlush("diverted 1"))
 		primary.mode.Store(fwOK) // the fault clears, but the breaker rests
-		require.NoError(t, log("diverted 2"))
+		require.NoError(t, logAndFlush("diverted 2"))
 		assert.Equal(t, []string{"failing", "failing", "failing", "diverted 1", "diverted 2"}, messages(t, spare.Bytes()))
 
 		time.Sleep(time.Second) // cooled down: the next write is a probe
-		require.NoError(t, log("probe"))
-		require.NoError(t, log("after"))
+		require.NoError(t, logAndFlush("probe"))
+		require.NoError(t, logAndFlush("after"))
 		assert.Equal(t, []string{"probe", "after"}, messages(t, primary.out.Bytes()))
 		d = h.Stats().Destinations[0]
 		assert.Equal(t, "closed", d.Breaker)
@@ -69,16 +72,16 @@ func TestBreakerFailedProbeOpensAgain(t *testing.T) {
 		primary := &faultyWriter{}
 		primary.mode.Store(fwEIO)
 		spare := &syncBuffer{}
-		h, log := breakerHandler(t, primary, Breaker{Failures: 1, Cooldown: time.Second},
+		h, logAndFlush := breakerHandler(t, primary, Breaker{Failures: 1, Cooldown: time.Second},
 			&Destination{Type: "writer", Writer: spare, Format: "json"})
-		require.Error(t, log("fails"))
-		require.NoError(t, log("diverted"))
+		require.Error(t, logAndFlush("fails"))
+		require.NoError(t, logAndFlush("diverted"))
 		time.Sleep(time.Second)
-		require.Error(t, log("probe fails"))
+		require.Error(t, logAndFlush("probe fails"))
 		d := h.Stats().Destinations[0]
 		assert.Equal(t, "open", d.Breaker)
 		assert.Equal(t, uint64(2), d.BreakerOpened)
-		require.NoError(t, log("diverted again"))
+		require.NoError(t, logAndFlush("diverted again"))
 		assert.Equal(t, []string{"fails", "diverted", "probe fails", "diverted again"}, messages(t, spare.Bytes()))
 		require.NoError(t, h.Close())
 		requireSettled(t, h.Stats())
@@ -90,10 +93,9 @@ func TestBreakerWithoutFallbackDropsAndAnnounces(t *testing.T) {
 		primary := &faultyWriter{}
 		primary.mode.Store(fwEIO)
 		var drops []uint64
-		h, err := New(Config{DefaultLayer: "L", OnDrop: func(_ string, n uint64) { drops = append(drops, n) },
-			Layers: map[string]Layer{"L": {Destinations: []Destination{
-				{Type: "writer", Writer: primary, Format: "json", Breaker: &Breaker{Failures: 2, Cooldown: time.Minute}},
-			}}}})
+		cfg := oneLayer(Destination{Type: "writer", Writer: primary, Format: "json", Breaker: &Breaker{Failures: 2, Cooldown: time.Minute}})
+		cfg.OnDrop = func(_ string, n uint64) { drops = append(drops, n) }
+		h, err := New(cfg)
 		require.NoError(t, err)
 		l := slog.New(h)
 		for range 2 {
@@ -120,10 +122,10 @@ func TestBreakerOnAHandlerFallsBackToAFile(t *testing.T) {
 	inner := &faultyHandler{}
 	inner.mode.Store(2) // fails
 	path := filepath.Join(t.TempDir(), "spare.log")
-	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{{
+	h := newTest(t, oneLayer(Destination{
 		Type: "handler", Handler: inner, Breaker: &Breaker{Failures: 1, Cooldown: time.Hour},
 		Fallback: &Destination{Type: "file", Path: path, Format: "json"},
-	}}}}})
+	}))
 	l := slog.New(h)
 	l.Info("fails")
 	require.Error(t, h.Flush(context.Background()))
@@ -139,6 +141,29 @@ func TestBreakerOnAHandlerFallsBackToAFile(t *testing.T) {
 	requireSettled(t, h.Stats())
 }
 
+func TestBreakerFallbackTakesEveryRecordOfAFailedBatch(t *testing.T) {
+	primary := &failWriter{failing: true}
+	spare := &syncBuffer{}
+	h := newTest(t, oneLayer(Destination{
+		Type: "writer", Writer: primary, Format: "json",
+		Breaker:  &Breaker{Failures: 3, Cooldown: time.Hour},
+		Fallback: &Destination{Type: "writer", Writer: spare, Format: "json"},
+	}))
+	l := slog.New(h)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() { logN(l, fmt.Sprint("g", g), 500) })
+	}
+	wg.Wait()
+	err := h.Close()
+	require.ErrorIs(t, err, errDisk, "the failures are still reported")
+	d := h.Stats().Destinations[0]
+	assert.Zero(t, d.Failed, "a failed batch goes to the fallback")
+	assert.Equal(t, uint64(2000), d.FallbackWritten)
+	assert.Len(t, lines(spare.Bytes()), 2000)
+	requireSettled(t, h.Stats())
+}
+
 func TestBreakerConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "x.log")
@@ -148,12 +173,12 @@ func TestBreakerConfigErrors(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{"fallback without breaker", oneLayer(Destination{Type: "stdout", Fallback: &Destination{Type: "null"}}), "Fallback needs a Breaker"},
-		{"negative breaker", oneLayer(Destination{Type: "stdout", Breaker: &Breaker{Failures: -1}}), "Breaker has a negative value"},
-		{"breaker on null", oneLayer(Destination{Type: "null", Breaker: br}), "Breaker does not apply to null"},
-		{"fallback with a queue", oneLayer(Destination{Type: "stdout", Breaker: br, Fallback: &Destination{Type: "null", Async: &AsyncOptions{}}}),
+		{"fallback without breaker", namedLayer(Destination{Type: "stdout", Fallback: &Destination{Type: "null"}}), "Fallback needs a Breaker"},
+		{"negative breaker", namedLayer(Destination{Type: "stdout", Breaker: &Breaker{Failures: -1}}), "Breaker has a negative value"},
+		{"breaker on null", namedLayer(Destination{Type: "null", Breaker: br}), "Breaker does not apply to null"},
+		{"fallback with a queue", namedLayer(Destination{Type: "stdout", Breaker: br, Fallback: &Destination{Type: "null", Async: &AsyncOptions{}}}),
 			`Destinations[0].Fallback: a Fallback takes Type, Format and its target's fields only`},
-		{"bad fallback", oneLayer(Destination{Type: "stdout", Breaker: br, Fallback: &Destination{Type: "file"}}),
+		{"bad fallback", namedLayer(Destination{Type: "stdout", Breaker: br, Fallback: &Destination{Type: "file"}}),
 			`Destinations[0].Fallback (file): Path is required`},
 		{"fallback writes to a destination's file", Config{Layers: map[string]Layer{
 			"A": {Destinations: []Destination{{Type: "file", Path: file}}},

@@ -1,8 +1,11 @@
 package hydra
 
+// Destinations that fail, stall or crawl, and a disk that fills: no caller
+// waits on them under a drop policy, every record is counted, and writing
+// resumes without a restart.
+
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -26,53 +29,6 @@ type fault struct {
 	clear  func()
 	errors bool // whether the fault is reported as errors
 }
-
-// faultyWriter fails, stalls or slows down its writes while its mode is
-// set, and records what it accepts.
-type faultyWriter struct {
-	mode    atomic.Int32 // one of the fw* constants
-	release chan struct{}
-	out     syncBuffer
-}
-
-const (
-	fwOK = iota
-	fwEIO
-	fwStall
-	fwSlow
-)
-
-func (w *faultyWriter) Write(p []byte) (int, error) {
-	switch w.mode.Load() {
-	case fwEIO:
-		return 0, &os.PathError{Op: "write", Path: "/dev/log", Err: syscall.EIO}
-	case fwStall:
-		<-w.release
-	case fwSlow:
-		time.Sleep(2 * time.Millisecond)
-	}
-	return w.out.Write(p)
-}
-
-// faultyHandler panics or fails while its mode is set.
-type faultyHandler struct {
-	mode    atomic.Int32 // 1: panic, 2: error
-	handled atomic.Int64
-}
-
-func (h *faultyHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h *faultyHandler) Handle(context.Context, slog.Record) error {
-	switch h.mode.Load() {
-	case 1:
-		panic("inner handler exploded")
-	case 2:
-		return errors.New("inner handler refused")
-	}
-	h.handled.Add(1)
-	return nil
-}
-func (h *faultyHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *faultyHandler) WithGroup(string) slog.Handler      { return h }
 
 func writerFault(name string, mode int32, errs bool) fault {
 	w := &faultyWriter{release: make(chan struct{})}
@@ -120,7 +76,6 @@ func TestFaultsInDestinations(t *testing.T) {
 				d := f.dest(t)
 				d.Async = &AsyncOptions{QueueSize: 64, Overflow: policy}
 				cfg := oneLayer(d)
-				cfg.DefaultLayer = "L"
 				cfg.OnError = func(error) { reported.Add(1) }
 				h := newTest(t, cfg)
 				t.Cleanup(f.clear) // runs before Close: a stalled writer must let go
@@ -199,7 +154,6 @@ func TestDiskFull(t *testing.T) {
 	var mu sync.Mutex
 	cfg := oneLayer(Destination{Type: "file", Path: filepath.Join(dir, "app.log"), Format: "json",
 		Async: &AsyncOptions{Overflow: DropNewest}})
-	cfg.DefaultLayer = "L"
 	cfg.OnError = func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -248,9 +202,7 @@ func TestDiskFull(t *testing.T) {
 func TestRecoveryWithoutRestartKeepsOrder(t *testing.T) {
 	w := &faultyWriter{}
 	w.mode.Store(fwEIO)
-	cfg := oneLayer(Destination{Type: "writer", Writer: w, Format: "json"})
-	cfg.DefaultLayer = "L"
-	h := newTest(t, cfg)
+	h := newTest(t, oneLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
 	l := slog.New(h)
 	logN(l, "lost", 100)
 	require.Error(t, h.Flush(context.Background()))

@@ -1,9 +1,11 @@
 package hydra
 
+// The text and JSON formatter (format.go): slog's own output, byte for
+// byte, and no record forged inside another.
+
 import (
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"runtime"
 	"strings"
@@ -34,48 +36,42 @@ func TestOutputIsSlogs(t *testing.T) {
 	rec := slog.NewRecord(time.Date(2026, 11, 26, 12, 0, 0, 123456789, time.UTC), slog.LevelWarn, "hello world", pcs[0])
 	rec.AddAttrs(slog.String("k", "v"), slog.Int("n", 3), slog.Group("grp", slog.String("secret", "x"), slog.Bool("b", true)))
 	for _, format := range []string{"text", "json"} {
-		for _, opts := range []slog.HandlerOptions{{}, {AddSource: true}, {ReplaceAttr: upper}, {AddSource: true, ReplaceAttr: upper}} {
-			var want bytes.Buffer
-			var direct slog.Handler = slog.NewTextHandler(&want, &opts)
-			if format == "json" {
-				direct = slog.NewJSONHandler(&want, &opts)
-			}
-			got := &syncBuffer{}
-			h := newTest(t, Config{DefaultLayer: "L", AddSource: opts.AddSource, ReplaceAttr: opts.ReplaceAttr, Layers: map[string]Layer{
-				"L": {Destinations: []Destination{{Type: "writer", Writer: got, Format: format}}},
-			}})
-			for _, hd := range []slog.Handler{direct, h} {
-				chain := hd.WithAttrs([]slog.Attr{slog.String("bound", "yes")}).WithGroup("req").WithAttrs([]slog.Attr{slog.Int("id", 7)})
-				require.NoError(t, chain.Handle(context.Background(), rec))
-				require.NoError(t, hd.Handle(context.Background(), rec))
-			}
-			flush(t, h)
-			assert.Equal(t, want.String(), got.String(), "format %s, AddSource %v, ReplaceAttr %v", format, opts.AddSource, opts.ReplaceAttr != nil)
+		for _, tc := range []struct {
+			name string
+			opts slog.HandlerOptions
+		}{
+			{"plain", slog.HandlerOptions{}},
+			{"AddSource", slog.HandlerOptions{AddSource: true}},
+			{"ReplaceAttr", slog.HandlerOptions{ReplaceAttr: upper}},
+			{"AddSource and ReplaceAttr", slog.HandlerOptions{AddSource: true, ReplaceAttr: upper}},
+		} {
+			t.Run(format+"/"+tc.name, func(t *testing.T) {
+				opts := tc.opts
+				var want bytes.Buffer
+				var direct slog.Handler = slog.NewTextHandler(&want, &opts)
+				if format == "json" {
+					direct = slog.NewJSONHandler(&want, &opts)
+				}
+				got := &syncBuffer{}
+				cfg := oneLayer(Destination{Type: "writer", Writer: got, Format: format})
+				cfg.AddSource, cfg.ReplaceAttr = opts.AddSource, opts.ReplaceAttr
+				h := newTest(t, cfg)
+				for _, hd := range []slog.Handler{direct, h} {
+					chain := hd.WithAttrs([]slog.Attr{slog.String("bound", "yes")}).WithGroup("req").WithAttrs([]slog.Attr{slog.Int("id", 7)})
+					require.NoError(t, chain.Handle(context.Background(), rec))
+					require.NoError(t, hd.Handle(context.Background(), rec))
+				}
+				flush(t, h)
+				assert.Equal(t, want.String(), got.String())
+			})
 		}
 	}
 }
 
-// TestHandleDoesNotAllocate holds the caller to its budget: no allocation
-// for a record of up to five attributes, unbound or bound by WithAttrs.
-func TestHandleDoesNotAllocate(t *testing.T) {
-	if raceEnabled {
-		t.Skip("the race detector allocates")
-	}
-	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{
-		"L": {Destinations: []Destination{{Type: "writer", Writer: io.Discard, Format: "json", Async: &AsyncOptions{QueueSize: 1 << 16}}}},
-	}})
-	bound := h.WithAttrs([]slog.Attr{slog.String("layer", "L"), slog.String("svc", "api")})
-	ctx := context.Background()
-	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request handled", 0)
-	rec.AddAttrs(slog.String("method", "GET"), slog.Int("status", 200), slog.Duration("elapsed", time.Millisecond),
-		slog.Int("i", 1), slog.String("layer", "L"))
-	for name, hd := range map[string]slog.Handler{"unbound": h, "bound": bound} {
-		allocs := testing.AllocsPerRun(1000, func() {
-			if err := hd.Handle(ctx, rec); err != nil {
-				t.Fatal(err)
-			}
-		})
-		assert.Zero(t, allocs, name)
-		flush(t, h)
-	}
+func TestTextOutputCannotForgeARecord(t *testing.T) {
+	cfg, bufs := writerLayers("text", "A")
+	h := newTest(t, cfg)
+	slog.New(h).Info("real\ntime=2000-01-01T00:00:00Z level=ERROR msg=forged", "layer", "A", "k\nx", "v\r\nlevel=ERROR")
+	flush(t, h)
+	assert.Len(t, lines(bufs["A"].Bytes()), 1)
 }

@@ -1,5 +1,7 @@
 package hydra
 
+// Fuzzing of New with generated Configs, and of Policy's text form.
+
 import (
 	"errors"
 	"io"

@@ -1,13 +1,15 @@
 package hydra
 
+// Routing (layers.go): which layer a record goes to, unknown layers, and
+// the levels of layers and destinations.
+
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -89,46 +91,6 @@ func TestWithAttrsResolvesLayerOnce(t *testing.T) {
 	assert.Equal(t, int32(1), calls.Load(), "LogValue calls")
 }
 
-func TestZeroConfigWritesTextToStderr(t *testing.T) {
-	r, w, err := os.Pipe()
-	require.NoError(t, err)
-	stderr := os.Stderr
-	os.Stderr = w
-	h, err := New(Config{})
-	os.Stderr = stderr
-	require.NoError(t, err)
-
-	l := slog.New(h)
-	l.Debug("hidden")
-	l.Info("shown", "k", 1)
-	require.NoError(t, h.Close())
-	require.NoError(t, w.Close())
-	out, err := io.ReadAll(r)
-	require.NoError(t, err)
-
-	got := lines(out)
-	require.Len(t, got, 1)
-	assert.Regexp(t, `^time=\S+ level=INFO msg=shown k=1$`, got[0])
-	st := h.Stats()
-	require.Len(t, st.Destinations, 1)
-	assert.Equal(t, "stderr", st.Destinations[0].Name)
-	assert.Equal(t, []string{DefaultLayerName}, st.Destinations[0].Layers)
-}
-
-func TestDefaultLayerIsAddedWhenMissing(t *testing.T) {
-	cfg, _ := writerLayers("json", "A")
-	cfg.DefaultLayer = "FALLBACK"
-	h := newTest(t, cfg)
-	var names []string
-	for _, d := range h.Stats().Destinations {
-		names = append(names, d.Name+fmt.Sprint(d.Layers))
-	}
-	assert.ElementsMatch(t, []string{"writer[A]", "stderr[FALLBACK]"}, names)
-	require.NoError(t, h.SetLevel("FALLBACK", slog.LevelError)) // it is a real layer
-	_, ok := cfg.Layers["FALLBACK"]
-	assert.False(t, ok, "New must not modify the caller's map")
-}
-
 func TestCustomLayerKey(t *testing.T) {
 	cfg, bufs := writerLayers("json", "A", DefaultLayerName)
 	cfg.LayerKey = "subsystem"
@@ -206,18 +168,70 @@ func TestEnabled(t *testing.T) {
 	}
 }
 
-type fixedLeveler slog.Level
+func TestUnknownLayersAreCountedAndReportedOnce(t *testing.T) {
+	var heard errorList
+	cfg, bufs := writerLayers("json", "AUDIT", DefaultLayerName)
+	cfg.OnError = heard.add
+	h := newTest(t, cfg)
+	l := slog.New(h)
+	for range 3 {
+		l.Info("typo", "layer", "AUIDT")
+	}
+	l.Info("other", "layer", "XX")
+	bound := l.With("layer", "NOPE")
+	bound.Info("bound")
+	bound.Info("bound")
+	l.InfoContext(ContextWithLayer(context.Background(), "CTX?"), "from the context")
+	l.Info("known", "layer", "AUDIT")
+	flush(t, h)
+	assert.Equal(t, uint64(7), h.Stats().Unknown)
+	assert.Len(t, lines(bufs[DefaultLayerName].Bytes()), 7, "they went to the default layer")
+	var reported []string
+	for _, err := range heard.get() {
+		reported = append(reported, err.Error())
+	}
+	assert.ElementsMatch(t, []string{
+		`hydra: unknown layer "AUIDT" (under key "layer"): its records go to layer "DEFAULT"`,
+		`hydra: unknown layer "XX" (under key "layer"): its records go to layer "DEFAULT"`,
+		`hydra: unknown layer "NOPE" (under key "layer"): its records go to layer "DEFAULT"`,
+		`hydra: unknown layer "CTX?" (under key "layer"): its records go to layer "DEFAULT"`,
+	}, reported)
+}
 
-func (l fixedLeveler) Level() slog.Level { return slog.Level(l) }
+func TestUnknownLayerReportsAreBounded(t *testing.T) {
+	var heard errorList
+	cfg := Config{OnError: heard.add, Layers: map[string]Layer{
+		"A":              {Destinations: []Destination{{Type: "null"}}},
+		DefaultLayerName: {Destinations: []Destination{{Type: "null"}}},
+	}}
+	h := newTest(t, cfg)
+	l := slog.New(h)
+	for i := range 1000 {
+		l.Info("hostile", "layer", fmt.Sprint("L", i))
+	}
+	assert.Equal(t, uint64(1000), h.Stats().Unknown)
+	assert.Len(t, heard.get(), maxUnknownNames+1, "each of the first names, then one word for the rest")
+	n := 0
+	h.c.unknown.names.Range(func(any, any) bool { n++; return true })
+	assert.LessOrEqual(t, n, maxUnknownNames, "memory stays bounded")
+}
 
-func TestSetLevelOnUserLevelers(t *testing.T) {
-	v := new(slog.LevelVar)
-	h := newTest(t, Config{Layers: map[string]Layer{
-		"VAR":    {Level: v, Destinations: []Destination{{Type: "null"}}},
-		"CUSTOM": {Level: fixedLeveler(slog.LevelWarn), Destinations: []Destination{{Type: "null"}}},
-	}})
-	require.NoError(t, h.SetLevel("VAR", slog.LevelError))
-	assert.Equal(t, slog.LevelError, v.Level(), "SetLevel sets the user's LevelVar")
-	err := h.SetLevel("CUSTOM", slog.LevelInfo)
-	require.ErrorContains(t, err, "hydra.fixedLeveler")
+func TestContextLayerAddsTheLayerAttribute(t *testing.T) {
+	cfg, bufs := writerLayers("json", "API", DefaultLayerName)
+	h := newTest(t, cfg)
+	ctx := ContextWithLayer(context.Background(), "API")
+	l := slog.New(h)
+	l.InfoContext(ctx, "five", "a", 1, "b", 2, "c", 3, "d", 4, "e", 5) // the layer is the sixth
+	l.WithGroup("g").InfoContext(ctx, "grouped", "a", 1)
+	r := slog.NewRecord(time.Now(), slog.LevelInfo, "mine", 0)
+	r.AddAttrs(slog.Int("a", 1))
+	require.NoError(t, h.Handle(ctx, r))
+	flush(t, h)
+	recs := jsonRecords(t, bufs["API"].Bytes())
+	require.Len(t, recs, 3)
+	assert.Equal(t, "API", recs[0]["layer"])
+	assert.Equal(t, float64(5), recs[0]["e"])
+	assert.Equal(t, map[string]any{"a": float64(1), "layer": "API"}, recs[1]["g"])
+	assert.Equal(t, "API", recs[2]["layer"])
+	assert.Equal(t, 1, r.NumAttrs(), "the caller's record is not changed")
 }

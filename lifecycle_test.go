@@ -1,14 +1,21 @@
 package hydra
 
+// The Handler's lifecycle (lifecycle.go): Close, Shutdown, Flush, Rotate
+// and SetLevel.
+
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -21,11 +28,16 @@ func TestHandleAfterClose(t *testing.T) {
 	cfg.Layers["S"] = Layer{Destinations: []Destination{{Type: "writer", Writer: io.Discard, Sync: true}}}
 	h := newTest(t, cfg)
 	require.NoError(t, h.Close())
-	for _, layer := range []string{"A", "S"} {
-		r := slog.NewRecord(time.Now(), slog.LevelInfo, "late", 0)
-		r.AddAttrs(slog.String("layer", layer))
-		err := h.Handle(context.Background(), r)
-		require.ErrorIs(t, err, ErrClosed, layer)
+	for _, tc := range []struct{ name, layer string }{
+		{"async", "A"},
+		{"sync", "S"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := slog.NewRecord(time.Now(), slog.LevelInfo, "late", 0)
+			r.AddAttrs(slog.String("layer", tc.layer))
+			err := h.Handle(context.Background(), r)
+			require.ErrorIs(t, err, ErrClosed, tc.layer)
+		})
 	}
 	st := h.Stats()
 	assert.Equal(t, uint64(2), st.Dropped, "records after Close are counted as dropped")
@@ -55,6 +67,48 @@ func TestCloseStopsEveryGoroutine(t *testing.T) {
 	require.NoError(t, h.Close())
 }
 
+// TestNewCloseCyclesLeaveNothingBehind opens and closes handlers with file
+// destinations many times: goroutines and open files must stay flat
+// (lumberjack alone leaves a goroutine per Logger, natefinch/lumberjack#56).
+func TestNewCloseCyclesLeaveNothingBehind(t *testing.T) {
+	dir := t.TempDir()
+	cycle := func(i int) {
+		h, err := New(Config{Layers: map[string]Layer{
+			"A": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, "a.log"), Rotation: Rotation{MaxBackups: 2, Compress: true}}}},
+			"B": {Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, fmt.Sprintf("b%d.log", i))}}},
+		}})
+		require.NoError(t, err)
+		l := slog.New(h)
+		l.Info("a", "layer", "A")
+		l.Info("b", "layer", "B")
+		require.NoError(t, h.Rotate())
+		require.NoError(t, h.Close())
+	}
+	cycle(0) // warm up: the first cycle starts what stays (timers, pools)
+	millsDone := func() bool {
+		buf := make([]byte, 1<<20)
+		return !strings.Contains(string(buf[:runtime.Stack(buf, true)]), "lumberjack")
+	}
+	// A compression lumberjack started may outlive Close by a moment; it
+	// must then end, and its goroutine with it.
+	require.True(t, waitFor(5*time.Second, millsDone), "lumberjack's goroutines ended")
+	goroutines, files := runtime.NumGoroutine(), openFiles(t)
+	for i := 1; i <= 50; i++ {
+		cycle(i)
+	}
+	require.True(t, waitFor(5*time.Second, millsDone), "lumberjack goroutines remain")
+	assert.LessOrEqual(t, runtime.NumGoroutine(), goroutines, "goroutines after 50 cycles")
+	assert.LessOrEqual(t, openFiles(t), files, "open files")
+}
+
+func openFiles(t *testing.T) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd to count open files")
+	}
+	return len(entries)
+}
+
 // TestCloseDuringWrites closes the handler while goroutines log: every
 // record is either written or counted as dropped, and every Handle that
 // returned nil under Block had its record written.
@@ -62,9 +116,7 @@ func TestCloseDuringWrites(t *testing.T) {
 	for _, policy := range []Policy{Block, DropNewest, DropOldest} {
 		t.Run(policy.String(), func(t *testing.T) {
 			buf := &syncBuffer{}
-			h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-				{Type: "writer", Writer: buf, Format: "json", Async: &AsyncOptions{QueueSize: 64, Overflow: policy}},
-			}}}})
+			h := newTest(t, oneLayer(Destination{Type: "writer", Writer: buf, Format: "json", Async: &AsyncOptions{QueueSize: 64, Overflow: policy}}))
 			var ok, closed atomic.Int64
 			var wg sync.WaitGroup
 			start := make(chan struct{})
@@ -105,20 +157,9 @@ func TestCloseDuringWrites(t *testing.T) {
 	}
 }
 
-// matching returns the elements of s equal to v.
-func matching(s []string, v string) []string {
-	var out []string
-	for _, x := range s {
-		if x == v {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
 func TestShutdownGivesUpAtDeadline(t *testing.T) {
 	w := newStallWriter()
-	h, err := New(oneLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
+	h, err := New(namedLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
 	require.NoError(t, err)
 	l := slog.New(h).With("layer", "L")
 	l.Info("first")
@@ -139,9 +180,42 @@ func TestShutdownGivesUpAtDeadline(t *testing.T) {
 	requireSettled(t, h.Stats())
 }
 
+func TestShutdownDeadlineWithAMonitorWaitingForRoom(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newStallWriter()
+		h, err := New(Config{
+			DefaultLayer: "APP",
+			Monitor:      &Monitor{Layer: "MON", Interval: time.Second},
+			Layers: map[string]Layer{
+				"APP": {Destinations: []Destination{{Type: "null"}}},
+				"MON": {Destinations: []Destination{{Type: "writer", Writer: w, Async: &AsyncOptions{QueueSize: 2}}}},
+			},
+		})
+		require.NoError(t, err)
+		// The first record stalls in Write, two fill the queue, the fourth
+		// leaves the monitor waiting for room.
+		time.Sleep(4*time.Second + time.Millisecond)
+		synctest.Wait()
+		require.Equal(t, 2, h.Stats().Destinations[1].Queued-1, "one record in the stalled write, two queued")
+
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		err = h.Shutdown(ctx)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Contains(t, err.Error(), "records not written by the deadline")
+		assert.Equal(t, 200*time.Millisecond, time.Since(start), "Shutdown returns at its deadline")
+
+		w.Release() // the stalled write returns: every goroutine ends
+		synctest.Wait()
+		requireSettled(t, h.Stats())
+		assert.NoError(t, h.Close(), "a second close finds everything done")
+	})
+}
+
 func TestFlushWaitsForWritesAndHonoursContext(t *testing.T) {
 	w := newStallWriter()
-	h := newTest(t, oneLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
+	h := newTest(t, namedLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
 	defer w.Release()
 	slog.New(h).Info("m", "layer", "L")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -155,10 +229,26 @@ func TestFlushWaitsForWritesAndHonoursContext(t *testing.T) {
 	assert.Len(t, lines(w.out.Bytes()), 1)
 }
 
+func TestFlushWithADoneContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	h, _, w := stalled(t, AsyncOptions{QueueSize: 4})
+	w.Release()
+	flush(t, h)
+	assert.NoError(t, h.Flush(ctx), "nothing to wait for is success")
+
+	h2, l2, w2 := stalled(t, AsyncOptions{QueueSize: 4})
+	defer w2.Release()
+	l2.Info("waits")
+	err := h2.Flush(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "2 records not written yet")
+}
+
 func TestRotate(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.log")
-	h := newTest(t, oneLayer(Destination{Type: "file", Path: path}))
+	h := newTest(t, namedLayer(Destination{Type: "file", Path: path}))
 	l := slog.New(h).With("layer", "L")
 	l.Info("before")
 	flush(t, h)
@@ -171,4 +261,20 @@ func TestRotate(t *testing.T) {
 	require.Len(t, entries, 2, "the current file and one backup")
 	assert.Contains(t, string(must(os.ReadFile(path))), "msg=after")
 	assert.NotContains(t, string(must(os.ReadFile(path))), "msg=before")
+}
+
+type fixedLeveler slog.Level
+
+func (l fixedLeveler) Level() slog.Level { return slog.Level(l) }
+
+func TestSetLevelOnUserLevelers(t *testing.T) {
+	v := new(slog.LevelVar)
+	h := newTest(t, Config{Layers: map[string]Layer{
+		"VAR":    {Level: v, Destinations: []Destination{{Type: "null"}}},
+		"CUSTOM": {Level: fixedLeveler(slog.LevelWarn), Destinations: []Destination{{Type: "null"}}},
+	}})
+	require.NoError(t, h.SetLevel("VAR", slog.LevelError))
+	assert.Equal(t, slog.LevelError, v.Level(), "SetLevel sets the user's LevelVar")
+	err := h.SetLevel("CUSTOM", slog.LevelInfo)
+	require.ErrorContains(t, err, "hydra.fixedLeveler")
 }

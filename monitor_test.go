@@ -1,11 +1,16 @@
 package hydra
 
+// Monitoring (monitor.go): the stats record a Monitor logs, and
+// PublishExpvar.
+
 import (
 	"context"
 	"encoding/json"
 	"expvar"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -49,7 +54,7 @@ func TestMonitorLogsStatsIntoALayer(t *testing.T) {
 }
 
 func TestPublishExpvar(t *testing.T) {
-	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{{Type: "null"}}}}})
+	h := newTest(t, oneLayer(Destination{Type: "null"}))
 	logN(slog.New(h), "m", 3)
 	name := fmt.Sprint("hydra-test-stats-", time.Now().UnixNano()) // expvar names live as long as the process
 	require.NoError(t, h.PublishExpvar(name))
@@ -66,21 +71,49 @@ func TestMonitorConfigErrors(t *testing.T) {
 	require.ErrorContains(t, err, "hydra: Config.Monitor.Interval -1s is negative")
 }
 
-func TestOnDropHearsOfEveryDrop(t *testing.T) {
-	var heard uint64
-	var dest string
-	w := newStallWriter()
-	h := newTest(t, Config{DefaultLayer: "L", OnDrop: func(d string, n uint64) { dest, heard = d, heard+n },
-		Layers: map[string]Layer{"L": {Destinations: []Destination{
-			{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, Overflow: DropNewest}},
-		}}}})
-	l := slog.New(h)
-	l.Info("first")
-	<-w.started
-	logN(l, "m", 20)
-	w.Release()
-	require.NoError(t, h.Close())
-	assert.Equal(t, "writer", dest)
-	assert.Equal(t, h.Stats().Dropped, heard)
-	assert.Equal(t, uint64(16), heard)
+// enabledPanics is a handler whose Enabled panics: the monitor's
+// goroutine calls it when it logs into the handler's layer.
+type enabledPanics struct{ slog.Handler }
+
+func (enabledPanics) Enabled(context.Context, slog.Level) bool { panic("Enabled exploded") }
+
+func TestMonitorSurvivesAPanic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var heard errorList
+		h, err := New(Config{
+			DefaultLayer: "APP",
+			OnError:      heard.add,
+			Monitor:      &Monitor{Layer: "MON", Interval: time.Second},
+			Layers: map[string]Layer{
+				"APP": {Destinations: []Destination{{Type: "null"}}},
+				"MON": {Destinations: []Destination{{Type: "handler", Handler: enabledPanics{slog.DiscardHandler}}}},
+			},
+		})
+		require.NoError(t, err)
+		time.Sleep(2*time.Second + time.Millisecond)
+		synctest.Wait()
+		err = h.Close()
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "Monitor: logging the stats panicked: Enabled exploded")
+		assert.Len(t, heard.get(), 2, "one report a tick")
+	})
+}
+
+func TestPublishExpvarConcurrently(t *testing.T) {
+	h := newTest(t, namedLayer(Destination{Type: "null"}))
+	base := fmt.Sprintf("hydra-test-%d", time.Now().UnixNano())
+	for round := range 300 { // the race is narrow: try it often
+		name := fmt.Sprint(base, "-", round)
+		var ok atomic.Int32
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				if h.PublishExpvar(name) == nil {
+					ok.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		require.Equal(t, int32(1), ok.Load(), "exactly one publishes %s", name)
+	}
 }

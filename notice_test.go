@@ -1,8 +1,11 @@
 package hydra
 
+// Drop notices and OnDrop (notice.go).
+
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -25,9 +28,7 @@ func (w *tokenWriter) Write(p []byte) (int, error) {
 func TestDropNoticeAtMostOnceASecond(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := &tokenWriter{tokens: make(chan struct{})}
-		h, err := New(Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-			{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 2, Overflow: DropNewest}},
-		}}}})
+		h, err := New(oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 2, Overflow: DropNewest}}))
 		require.NoError(t, err)
 		l := slog.New(h)
 		write := func() { w.tokens <- struct{}{}; synctest.Wait() }
@@ -66,9 +67,7 @@ func TestPendingNoticeIsWrittenByFlushAndClose(t *testing.T) {
 		t.Run(end, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				w := &tokenWriter{tokens: make(chan struct{})}
-				h, err := New(Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-					{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 2, Overflow: DropNewest}},
-				}}}})
+				h, err := New(oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 2, Overflow: DropNewest}}))
 				require.NoError(t, err)
 				l := slog.New(h)
 				write := func() { w.tokens <- struct{}{}; synctest.Wait() }
@@ -98,4 +97,34 @@ func TestPendingNoticeIsWrittenByFlushAndClose(t *testing.T) {
 			})
 		})
 	}
+}
+
+func TestPanickingOnDropIsRecovered(t *testing.T) {
+	h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropNewest})
+	h.c.table.Load().sinks[0].onDrop = func(string, uint64) { panic("OnDrop exploded") }
+	logN(l, "burst", 10)
+	w.Release()
+	err := h.Close()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "OnDrop panicked: OnDrop exploded")
+	assert.Equal(t, 1, strings.Count(w.out.String(), DropNotice), "the notice is written all the same")
+	requireSettled(t, h.Stats())
+}
+
+func TestOnDropHearsOfEveryDrop(t *testing.T) {
+	var heard uint64
+	var dest string
+	w := newStallWriter()
+	cfg := oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, Overflow: DropNewest}})
+	cfg.OnDrop = func(d string, n uint64) { dest, heard = d, heard+n }
+	h := newTest(t, cfg)
+	l := slog.New(h)
+	l.Info("first")
+	<-w.started
+	logN(l, "m", 20)
+	w.Release()
+	require.NoError(t, h.Close())
+	assert.Equal(t, "writer", dest)
+	assert.Equal(t, h.Stats().Dropped, heard)
+	assert.Equal(t, uint64(16), heard)
 }

@@ -1,5 +1,8 @@
 package hydra
 
+// The overflow policies (policy.go): what a full queue drops, and the
+// records dropped unread. The waits are in wait_test.go.
+
 import (
 	"context"
 	"encoding/json"
@@ -17,12 +20,14 @@ import (
 
 func TestPolicyText(t *testing.T) {
 	for _, p := range []Policy{Block, DropNewest, DropOldest} {
-		text, err := p.MarshalText()
-		require.NoError(t, err)
-		assert.Equal(t, p.String(), string(text))
-		var back Policy
-		require.NoError(t, back.UnmarshalText(text))
-		assert.Equal(t, p, back)
+		t.Run(p.String(), func(t *testing.T) {
+			text, err := p.MarshalText()
+			require.NoError(t, err)
+			assert.Equal(t, p.String(), string(text))
+			var back Policy
+			require.NoError(t, back.UnmarshalText(text))
+			assert.Equal(t, p, back)
+		})
 	}
 	var p Policy
 	require.NoError(t, p.UnmarshalText([]byte("DROP_OLDEST")))
@@ -72,9 +77,7 @@ func TestPoliciesUnderConcurrentProducers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := &slowWriter{delay: 200 * time.Microsecond} // slow enough that 8 producers overflow 16 slots, race detector or not
 			opts := tc.opts
-			h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-				{Type: "writer", Writer: w, Format: "json", Async: &opts},
-			}}}})
+			h := newTest(t, oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Async: &opts}))
 			l := slog.New(h)
 			var wg sync.WaitGroup
 			for g := range goroutines {
@@ -127,23 +130,6 @@ func TestPoliciesUnderConcurrentProducers(t *testing.T) {
 			assert.Equal(t, d.Capacity, d.HighWater, "the queue was full")
 		})
 	}
-}
-
-// stalled returns a handler with one layer "L" writing JSON to a stalled
-// writer through a queue with opts, and a logger for it. It logs "first"
-// and returns once the consumer is stuck writing it, so the queue is
-// empty and nothing more leaves it until the writer is released.
-func stalled(t *testing.T, opts AsyncOptions) (*Handler, *slog.Logger, *stallWriter) {
-	t.Helper()
-	w := newStallWriter()
-	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Level: slog.LevelDebug, Destinations: []Destination{
-		{Type: "writer", Writer: w, Format: "json", Async: &opts},
-	}}}})
-	t.Cleanup(w.Release) // registered after Close, so it runs before it
-	l := slog.New(h)
-	l.Info("first")
-	<-w.started
-	return h, l, w
 }
 
 func TestDropNewestKeepsTheOldest(t *testing.T) {
@@ -233,42 +219,6 @@ func recordRefusedByOneDestinationReachesTheOthers(t *testing.T) {
 	requireSettled(t, h.Stats())
 }
 
-func TestDropOldestSparesProtectedRecords(t *testing.T) {
-	synctest.Test(t, dropOldestSparesProtectedRecords) // see mustWait
-}
-
-func dropOldestSparesProtectedRecords(t *testing.T) {
-	h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropOldest, NeverDrop: slog.LevelError})
-	l.Info("a")
-	l.Error("p1")
-	l.Error("p2") // a protected record evicts the unprotected oldest, "a"
-	l.Info("b")   // the oldest, p1, is protected: "b" is dropped instead
-	// The oldest is protected: p3 waits for room.
-	mustWait(t, "p3 must wait: it may not evict a protected record, nor be dropped", func() { l.Error("p3") }, w.Release)
-	require.NoError(t, h.Close())
-	assert.Equal(t, []string{"first", DropNotice, "p1", "p2", "p3"}, messages(t, w.out.Bytes()))
-	assert.Equal(t, uint64(2), noticed(t, w.out.Bytes()), "a evicted, b dropped")
-	requireSettled(t, h.Stats())
-}
-
-// gatedWriter holds its n-th Write until gates[n] is closed, and reports
-// each Write's number on started.
-type gatedWriter struct {
-	gates   []chan struct{}
-	n       atomic.Int32
-	started chan int
-	out     syncBuffer
-}
-
-func (w *gatedWriter) Write(p []byte) (int, error) {
-	i := int(w.n.Add(1) - 1)
-	w.started <- i
-	if i < len(w.gates) {
-		<-w.gates[i]
-	}
-	return w.out.Write(p)
-}
-
 // TestDropOldestNeverWaitsForAStalledWriter stalls the writer in the middle
 // of a batch, when the batch buffer is full and the consumer has just taken
 // the next record off the queue, then floods the DropOldest queue from many
@@ -277,9 +227,7 @@ func (w *gatedWriter) Write(p []byte) (int, error) {
 // enough to evict nor free enough to enqueue.
 func TestDropOldestNeverWaitsForAStalledWriter(t *testing.T) {
 	w := &gatedWriter{gates: []chan struct{}{make(chan struct{}), make(chan struct{})}, started: make(chan int, 1<<16)}
-	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-		{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 64, Overflow: DropOldest}},
-	}}}})
+	h := newTest(t, oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 64, Overflow: DropOldest}}))
 	var release sync.Once
 	releaseAll := func() { release.Do(func() { close(w.gates[1]) }) }
 	defer releaseAll()

@@ -1,5 +1,7 @@
 package hydra
 
+// Redaction (redact.go) in text, JSON and handler destinations.
+
 import (
 	"context"
 	"log/slog"
@@ -18,16 +20,16 @@ var (
 	secrets     = []string{"hunter2", "s3cr3t", "tok-123", "4111 1111 1111 1111", "eyJhbGciOi.abc", "apikey-xyz", "in-a-group", "nested-secret"}
 )
 
-// recorder is a handler destination that keeps the records and bound
+// recordingHandler is a handler destination that keeps the records and bound
 // attributes it is given, rendered as text.
-type recorder struct {
+type recordingHandler struct {
 	mu    *sync.Mutex
 	out   *strings.Builder
 	bound []slog.Attr
 }
 
-func (r recorder) Enabled(context.Context, slog.Level) bool { return true }
-func (r recorder) Handle(_ context.Context, rec slog.Record) error {
+func (r recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (r recordingHandler) Handle(_ context.Context, rec slog.Record) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.out.WriteString(rec.Message)
@@ -41,25 +43,23 @@ func (r recorder) Handle(_ context.Context, rec slog.Record) error {
 	r.out.WriteString("\n")
 	return nil
 }
-func (r recorder) WithAttrs(as []slog.Attr) slog.Handler {
+func (r recordingHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	r.bound = append(append([]slog.Attr(nil), r.bound...), as...)
 	return r
 }
-func (r recorder) WithGroup(string) slog.Handler { return r }
+func (r recordingHandler) WithGroup(string) slog.Handler { return r }
 
 func TestRedaction(t *testing.T) {
 	text, js := &syncBuffer{}, &syncBuffer{}
-	rec := recorder{mu: new(sync.Mutex), out: new(strings.Builder)}
-	h := newTest(t, Config{
-		DefaultLayer:   "L",
-		Redact:         []string{"password", "token", "API_KEY", "credentials"},
-		RedactPatterns: []*regexp.Regexp{cardNumber, bearerToken},
-		Layers: map[string]Layer{"L": {Destinations: []Destination{
-			{Type: "writer", Writer: text},
-			{Type: "writer", Writer: js, Format: "json"},
-			{Type: "handler", Handler: rec},
-		}}},
-	})
+	rec := recordingHandler{mu: new(sync.Mutex), out: new(strings.Builder)}
+	cfg := oneLayer(
+		Destination{Type: "writer", Writer: text},
+		Destination{Type: "writer", Writer: js, Format: "json"},
+		Destination{Type: "handler", Handler: rec},
+	)
+	cfg.Redact = []string{"password", "token", "API_KEY", "credentials"}
+	cfg.RedactPatterns = []*regexp.Regexp{cardNumber, bearerToken}
+	h := newTest(t, cfg)
 	l := slog.New(h).With("api_key", "apikey-xyz").WithGroup("req").With("Password", "s3cr3t")
 	l.Info("paid with 4111 1111 1111 1111, auth Bearer eyJhbGciOi.abc",
 		"user", "ada",
@@ -69,12 +69,18 @@ func TestRedaction(t *testing.T) {
 		"note", "card 4111-1111-1111-1111 on file",
 	)
 	require.NoError(t, h.Close())
-	for name, out := range map[string]string{"text": text.String(), "json": js.String(), "handler": rec.out.String()} {
-		for _, secret := range secrets {
-			assert.NotContains(t, out, secret, "%s output", name)
-		}
-		assert.Contains(t, out, "ada", "%s output keeps the rest", name)
-		assert.GreaterOrEqual(t, strings.Count(out, Redacted), 8, "%s output: %s", name, out)
+	for _, tc := range []struct{ name, out string }{
+		{"text", text.String()},
+		{"json", js.String()},
+		{"handler", rec.out.String()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, secret := range secrets {
+				assert.NotContains(t, tc.out, secret)
+			}
+			assert.Contains(t, tc.out, "ada", "the rest is kept")
+			assert.GreaterOrEqual(t, strings.Count(tc.out, Redacted), 8, "output: %s", tc.out)
+		})
 	}
 	assert.Contains(t, text.String(), `req.form.deeper.TOKEN=[REDACTED]`)
 	assert.Contains(t, js.String(), `"credentials":"[REDACTED]"`)

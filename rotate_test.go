@@ -1,138 +1,23 @@
 package hydra
 
+// Files (rotate.go): rotation by size and by Rotate under load, Reopen
+// after an external rotation, and the modes of new files.
+
 import (
-	"bytes"
 	"errors"
-	"io"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// writeRecorder keeps every Write call's bytes.
-type writeRecorder struct {
-	mu     sync.Mutex
-	writes [][]byte
-}
-
-func (w *writeRecorder) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.writes = append(w.writes, bytes.Clone(p))
-	return len(p), nil
-}
-
-func TestBatchesAreRecordAligned(t *testing.T) {
-	w := &writeRecorder{}
-	h := newTest(t, oneLayer(Destination{Type: "writer", Writer: w, Format: "json"}))
-	l := slog.New(h).With("layer", "L")
-	var wg sync.WaitGroup
-	for g := range 4 {
-		wg.Go(func() {
-			for i := range 2000 {
-				l.Info("m", "g", g, "i", i, "pad", strings.Repeat("x", (i*37)%3000))
-			}
-		})
-	}
-	wg.Wait()
-	require.NoError(t, h.Close())
-
-	records := 0
-	for _, p := range w.writes {
-		require.True(t, bytes.HasSuffix(p, []byte("\n")), "a Write ends with a whole record")
-		n := len(lines(p))
-		if n > 1 {
-			require.LessOrEqual(t, len(p), batchBytes, "a batch of several records fits the batch size")
-		}
-		for _, rec := range jsonRecords(t, p) {
-			require.Equal(t, "m", rec["msg"])
-		}
-		records += n
-	}
-	assert.Equal(t, 8000, records)
-	assert.Less(t, len(w.writes), 8000/2, "records are batched")
-}
-
-// shortWriter accepts the first n bytes of every write.
-type shortWriter struct {
-	n   int
-	err error
-}
-
-func (w shortWriter) Write(p []byte) (int, error) { return min(w.n, len(p)), w.err }
-
-type panicWriter struct{}
-
-func (panicWriter) Write([]byte) (int, error) { panic("no disk") }
-
-// constEncoder formats every record as its message and a newline.
-type constEncoder struct{}
-
-func (constEncoder) append(dst []byte, e *entry) []byte {
-	return append(append(dst, e.rec.Message...), '\n')
-}
-
-func TestWriteCountsWholeRecords(t *testing.T) {
-	rec := func(msg string) *entry { return &entry{rec: slog.NewRecord(time.Time{}, slog.LevelInfo, msg, 0)} }
-	for _, tc := range []struct {
-		name            string
-		w               io.Writer
-		written, failed int
-		err             string
-	}{
-		{"all", shortWriter{n: 1 << 20}, 3, 0, ""},
-		{"short without error", shortWriter{n: 6}, 1, 2, io.ErrShortWrite.Error()},
-		{"short with error", shortWriter{n: 9, err: errDisk}, 2, 1, errDisk.Error()},
-		{"nothing", shortWriter{n: 0, err: errDisk}, 0, 3, errDisk.Error()},
-		{"impossible count", shortWriter{n: -1}, 0, 3, "impossible count"},
-		{"panic", panicWriter{}, 0, 3, "writer panicked: no disk"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			o := newStreamOutput(tc.w, nil, constEncoder{}, 1024)
-			for _, m := range []string{"aaaa", "bbb", "cc"} { // 5 + 4 + 3 bytes
-				require.Equal(t, result{}, o.add(rec(m)))
-			}
-			notice := rec("n")
-			notice.notice = true
-			o.add(notice) // written or not, never counted
-			res := o.flush()
-			assert.Equal(t, tc.written, res.written)
-			assert.Equal(t, tc.failed, res.failed)
-			if tc.err == "" {
-				assert.NoError(t, res.err)
-			} else {
-				assert.ErrorContains(t, res.err, tc.err)
-			}
-		})
-	}
-}
-
-func TestBatchCarriesOverARecordThatDoesNotFit(t *testing.T) {
-	w := &writeRecorder{}
-	o := newStreamOutput(w, nil, constEncoder{}, 10)
-	rec := func(msg string) *entry { return &entry{rec: slog.NewRecord(time.Time{}, slog.LevelInfo, msg, 0)} }
-	assert.Equal(t, result{}, o.add(rec("aaaa")))
-	assert.Equal(t, result{}, o.add(rec("bbbb"))) // 10 bytes: exactly full
-	assert.True(t, o.full())
-	assert.Equal(t, result{written: 2}, o.add(rec("cccccccccccc"))) // the batch before it is written
-	assert.Equal(t, result{written: 1}, o.flush())                  // a record larger than a batch goes alone
-	assert.Equal(t, []string{"aaaa\nbbbb\n", "cccccccccccc\n"}, stringsOf(w.writes))
-}
-
-func stringsOf(bs [][]byte) []string {
-	var s []string
-	for _, b := range bs {
-		s = append(s, string(b))
-	}
-	return s
-}
 
 // TestRotationUnderConcurrentLoad logs from many goroutines into a file
 // that rotates by size every megabyte while Rotate is called too. No record
@@ -141,7 +26,7 @@ func TestRotationUnderConcurrentLoad(t *testing.T) {
 	const goroutines, perGoroutine = 8, 3000 // about 5 MB of JSON
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.log")
-	h := newTest(t, oneLayer(Destination{Type: "file", Path: path, Format: "json", Rotation: Rotation{MaxSizeMB: 1}}))
+	h := newTest(t, namedLayer(Destination{Type: "file", Path: path, Format: "json", Rotation: Rotation{MaxSizeMB: 1}}))
 	l := slog.New(h).With("layer", "L")
 	pad := strings.Repeat("p", 150)
 	logging := make(chan struct{}) // closed once the first record is logged
@@ -194,11 +79,69 @@ func TestRotationUnderConcurrentLoad(t *testing.T) {
 	requireSettled(t, h.Stats())
 }
 
+// requireEachOnce checks that recs hold want records, each once, told
+// apart by their g and i attributes; notices are not records.
+func requireEachOnce(t *testing.T, recs []map[string]any, want int) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if r["msg"] == DropNotice || r["msg"] == SkipNotice {
+			continue
+		}
+		key := fmt.Sprint(r["g"], "/", r["i"])
+		require.False(t, seen[key], "record %s written twice", key)
+		seen[key] = true
+	}
+	assert.Equal(t, want, len(seen), "every record is in some file")
+}
+
+// TestRapidRotationsLoseNothing rotates as fast as Rotate can be called
+// while records are written: lumberjack names backups to the millisecond,
+// so two rotations within one would overwrite a backup.
+func TestRapidRotationsLoseNothing(t *testing.T) {
+	dir := t.TempDir()
+	h := newTest(t, namedLayer(Destination{Type: "file", Path: filepath.Join(dir, "app.log"), Format: "json"}))
+	l := slog.New(h).With("layer", "L")
+	const n = 3000
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range n {
+			l.Info("m", "i", i)
+		}
+	})
+	for range 200 {
+		require.NoError(t, h.Rotate())
+	}
+	wg.Wait()
+	require.NoError(t, h.Close())
+	requireEachOnce(t, readAll(t, dir, "app"), n)
+}
+
+// TestTinyMaxSizeUnderLoad rotates by size about every millisecond.
+func TestTinyMaxSizeUnderLoad(t *testing.T) {
+	dir := t.TempDir()
+	h := newTest(t, namedLayer(Destination{Type: "file", Path: filepath.Join(dir, "app.log"), Format: "json", Rotation: Rotation{MaxSizeMB: 1}}))
+	l := slog.New(h).With("layer", "L")
+	pad := strings.Repeat("x", 2000) // 1 MB every ~500 records
+	const goroutines, perGoroutine = 4, 2500
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range perGoroutine {
+				l.Info("m", "g", g, "i", i, "pad", pad)
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, h.Close())
+	requireEachOnce(t, readAll(t, dir, "app"), goroutines*perGoroutine)
+}
+
 func TestRecordLargerThanMaxSizeFailsAlone(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.log")
 	var reported []error
-	cfg := oneLayer(Destination{Type: "file", Path: path, Format: "json", Rotation: Rotation{MaxSizeMB: 1}})
+	cfg := namedLayer(Destination{Type: "file", Path: path, Format: "json", Rotation: Rotation{MaxSizeMB: 1}})
 	cfg.OnError = func(err error) { reported = append(reported, err) }
 	h := newTest(t, cfg)
 	l := slog.New(h).With("layer", "L")
@@ -220,4 +163,100 @@ func TestRecordLargerThanMaxSizeFailsAlone(t *testing.T) {
 	assert.ElementsMatch(t, []string{"before", "after"}, msgs)
 	require.Len(t, reported, 1)
 	assert.True(t, errors.Is(reported[0], err) || strings.Contains(err.Error(), reported[0].Error()))
+}
+
+func TestNegativeMaxSizeTurnsSizeRotationOff(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "big.log")
+	h := newTest(t, oneLayer(Destination{Type: "file", Path: path, Rotation: Rotation{MaxSizeMB: -1}}))
+	l := slog.New(h)
+	big := strings.Repeat("x", 1<<10)
+	for range 1500 { // 1.5 MB: past any MaxSizeMB of 1
+		l.Info(big)
+	}
+	require.NoError(t, h.Close())
+	assert.Equal(t, []string{"big.log"}, filesIn(t, dir))
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Greater(t, info.Size(), int64(1500<<10))
+}
+
+// filesIn returns the names of the files in dir.
+func filesIn(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestReopenAfterAnExternalRotation(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	h := newTest(t, oneLayer(Destination{Type: "file", Path: path, Format: "json", Async: &AsyncOptions{QueueSize: 64}}))
+	l := slog.New(h)
+	stop := make(chan struct{})
+	var logged atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			l.Info("r", "i", i)
+			logged.Add(1)
+		}
+	})
+	for i := range 3 { // as logrotate does: move, then tell the program
+		for logged.Load() < int64(1000*(i+1)) {
+			time.Sleep(time.Millisecond)
+		}
+		require.NoError(t, os.Rename(path, fmt.Sprintf("%s.%d", path, i+1)))
+		require.NoError(t, h.Reopen())
+	}
+	close(stop)
+	wg.Wait()
+	require.NoError(t, h.Close())
+	assert.ElementsMatch(t, []string{"app.log", "app.log.1", "app.log.2", "app.log.3"}, filesIn(t, dir),
+		"Reopen makes no backup of its own")
+	total := 0
+	for _, name := range filesIn(t, dir) {
+		total += len(lines(must(os.ReadFile(filepath.Join(dir, name)))))
+	}
+	assert.Equal(t, int(logged.Load()), total, "nothing lost, nothing twice")
+	requireSettled(t, h.Stats())
+	assert.ErrorIs(t, h.Reopen(), ErrClosed)
+}
+
+func TestFilePermissions(t *testing.T) {
+	dir := t.TempDir()
+	def := filepath.Join(dir, "new", "deeper", "app.log")
+	custom := filepath.Join(dir, "custom", "app.log")
+	h := newTest(t, Config{Layers: map[string]Layer{
+		"A": {Destinations: []Destination{{Type: "file", Path: def}}},
+		"B": {Destinations: []Destination{{Type: "file", Path: custom, FileMode: 0o640, DirMode: 0o750}}},
+	}})
+	require.NoError(t, h.Close())
+	for _, tc := range []struct {
+		name string
+		path string
+		want os.FileMode
+	}{
+		{"default file", def, 0o600},
+		{"default directory", filepath.Dir(def), 0o700},
+		{"default directory above", filepath.Dir(filepath.Dir(def)), 0o700},
+		{"FileMode", custom, 0o640},
+		{"DirMode", filepath.Dir(custom), 0o750},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			info, err := os.Stat(tc.path)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, info.Mode().Perm(), tc.path)
+		})
+	}
 }

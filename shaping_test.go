@@ -1,5 +1,8 @@
 package hydra
 
+// The rate limit and the sampling of a layer (shaping.go), and the skip
+// notices that announce them.
+
 import (
 	"context"
 	"log/slog"

@@ -1,5 +1,9 @@
 package hydra
 
+// A service that ends on SIGTERM, or on a panic through a deferred Close,
+// loses no accepted record. Each scenario runs in a child process: the
+// test binary run again, with childEnv naming the scenario.
+
 import (
 	"bufio"
 	"context"
@@ -27,8 +31,8 @@ const (
 	childPath = "HYDRA_TEST_CHILD_LOG"
 )
 
-// runChild runs a scenario of TestSignals in this process and returns the
-// exit code.
+// runChild runs a scenario of signals_test.go in this process and returns
+// the exit code.
 func runChild(scenario string) int {
 	switch scenario {
 	case "sigterm":

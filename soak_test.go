@@ -1,5 +1,8 @@
 package hydra
 
+// The soak test: every policy under load from many goroutines, with
+// rotation and level changes, closed at a random moment.
+
 import (
 	"bufio"
 	"context"
@@ -150,13 +153,13 @@ func checkFiles(t *testing.T, d DestinationStats, prefix string) {
 	for _, f := range files {
 		file, err := os.Open(f)
 		require.NoError(t, err)
-		sc := bufio.NewScanner(file)
-		for sc.Scan() {
+		scanner := bufio.NewScanner(file)
+		for scanner.Scan() {
 			var r struct {
 				Msg  string
 				G, I int
 			}
-			require.NoError(t, json.Unmarshal(sc.Bytes(), &r), "%s: %q", f, sc.Text())
+			require.NoError(t, json.Unmarshal(scanner.Bytes(), &r), "%s: %q", f, scanner.Text())
 			if r.Msg == DropNotice || r.Msg == SkipNotice {
 				continue
 			}
@@ -173,7 +176,7 @@ func checkFiles(t *testing.T, d DestinationStats, prefix string) {
 			seen[r.G] = bits
 			written++
 		}
-		require.NoError(t, sc.Err(), f)
+		require.NoError(t, scanner.Err(), f)
 		file.Close()
 	}
 	assert.Equal(t, int(d.Written), written, "%s: records in the files vs Written", d.Name)

@@ -80,9 +80,7 @@ func TestBlockWaitsForRoom(t *testing.T) {
 func TestBlockedCallerTakesRoomFreedBeforeAStalledWrite(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := &gatedWriter{gates: []chan struct{}{make(chan struct{}), make(chan struct{}), make(chan struct{})}, started: make(chan int, 16)}
-		h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-			{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, BlockTimeout: 10 * time.Second}},
-		}}}})
+		h := newTest(t, oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 4, BlockTimeout: 10 * time.Second}}))
 		var opened [3]sync.Once
 		open := func(gate int) { opened[gate].Do(func() { close(w.gates[gate]) }) }
 		defer open(2) // so that Close returns, if the test fails
@@ -132,9 +130,7 @@ func TestBlockedCallerTakesRoomFreedBeforeAStalledWrite(t *testing.T) {
 func TestBlockTimeoutBoundsTheWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := newStallWriter()
-		h, err := New(Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{
-			{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 2, BlockTimeout: 100 * time.Millisecond}},
-		}}}})
+		h, err := New(oneLayer(Destination{Type: "writer", Writer: w, Format: "json", Async: &AsyncOptions{QueueSize: 2, BlockTimeout: 100 * time.Millisecond}}))
 		require.NoError(t, err)
 		l := slog.New(h)
 		l.Info("first")
@@ -184,4 +180,22 @@ func TestStalledDestinationDoesNotStallAnother(t *testing.T) {
 		require.NoError(t, h.Close())
 		assert.Len(t, lines(stuck.out.Bytes()), 100, "Block lost nothing")
 	})
+}
+
+func TestDropOldestSparesProtectedRecords(t *testing.T) {
+	synctest.Test(t, dropOldestSparesProtectedRecords) // see mustWait
+}
+
+func dropOldestSparesProtectedRecords(t *testing.T) {
+	h, l, w := stalled(t, AsyncOptions{QueueSize: 2, Overflow: DropOldest, NeverDrop: slog.LevelError})
+	l.Info("a")
+	l.Error("p1")
+	l.Error("p2") // a protected record evicts the unprotected oldest, "a"
+	l.Info("b")   // the oldest, p1, is protected: "b" is dropped instead
+	// The oldest is protected: p3 waits for room.
+	mustWait(t, "p3 must wait: it may not evict a protected record, nor be dropped", func() { l.Error("p3") }, w.Release)
+	require.NoError(t, h.Close())
+	assert.Equal(t, []string{"first", DropNotice, "p1", "p2", "p3"}, messages(t, w.out.Bytes()))
+	assert.Equal(t, uint64(2), noticed(t, w.out.Bytes()), "a evicted, b dropped")
+	requireSettled(t, h.Stats())
 }
