@@ -1,5 +1,6 @@
-// This file owns Handler: New, the four slog.Handler methods, and the
-// lifecycle (Flush, Shutdown, Close, Rotate, SetLevel).
+// This file owns Handler: New, Check, the four slog.Handler methods (Handle
+// is the caller's path), and the core they share. lifecycle.go holds what
+// comes after New: Flush, closing, Rotate, Reopen, SetLevel.
 
 package hydra
 
@@ -169,14 +170,14 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	l := h.layer
 	unread := l != nil // the layer is known before the record is read
-	var sc scanned
+	var found scanned
 	var fromCtx string
 	if l == nil {
 		if t := c.table.Load(); t.single {
 			l, unread = t.def, true
 		} else {
-			sc = scan(&r, c.key, h.scope.openGroups() == 0)
-			l, fromCtx = c.layerFor(t, ctx, sc.layer, sc.found)
+			found = scan(&r, c.key, h.scope.openGroups() == 0)
+			l, fromCtx = c.layerFor(t, ctx, found.layer, found.found)
 		}
 	} else if h.unknown {
 		c.unknown.records.Add(1)
@@ -197,12 +198,12 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	if unread {
 		// When every destination would drop the record, it is dropped
 		// unread.
-		if st.refuses(r.Level) {
+		if st.dropUnread(r.Level) {
 			return nil
 		}
-		sc = scan(&r, c.key, false)
+		found = scan(&r, c.key, false)
 	}
-	sc.finish(&r)
+	found.finish(&r)
 	// After finish, r no longer shares its attribute slice with the
 	// caller's copy: attributes can be added.
 	if fromCtx != "" {

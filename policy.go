@@ -99,7 +99,7 @@ func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context) error {
 		q.noteFull()
 		res = q.evictForRoom(e, pinned)
 	}
-	if err, done := q.settle(res); done {
+	if err, done := q.finishEnqueue(res); done {
 		return err
 	}
 	// Still full; under DropOldest because the oldest record is protected.
@@ -113,13 +113,14 @@ func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context) error {
 	return nil
 }
 
-// refuses reports whether every destination of the layer that a record at level
-// reaches would drop it now, and if so counts the drops: each one queues
+// dropUnread drops a record unread, if every destination of the layer
+// that a record at level reaches would drop it now, and reports whether it
+// did; the drops are counted: each one queues
 // under DropNewest, does not protect the level, and is full. The moment a
 // queue is seen full is the moment its drop takes effect, as in enqueue,
 // so the caller need not read the record, nor resolve and copy it, only to
 // have it refused.
-func (st *layerState) refuses(level slog.Level) bool {
+func (st *layerState) dropUnread(level slog.Level) bool {
 	if len(st.routes) > 64 {
 		return false
 	}
@@ -130,7 +131,7 @@ func (st *layerState) refuses(level slog.Level) bool {
 			continue
 		}
 		s := rt.sink
-		if !s.streamQueue || !s.q.refuses(level) {
+		if !s.streamQueue || !s.q.wouldDrop(level) {
 			return false
 		}
 		full |= 1 << i
@@ -145,15 +146,15 @@ func (st *layerState) refuses(level slog.Level) bool {
 	return true
 }
 
-// refuses reports whether q would drop a record at level now.
-func (q *queue) refuses(level slog.Level) bool {
+// wouldDrop reports whether q would drop a record at level now.
+func (q *queue) wouldDrop(level slog.Level) bool {
 	return q.policy == DropNewest && (q.neverDrop == nil || level < q.neverDrop.Level()) && q.ring.Full()
 }
 
-// settle finishes an attempt to enqueue that succeeded (the consumer is
+// finishEnqueue finishes an attempt to enqueue that succeeded (the consumer is
 // woken) or met a closed queue (the record is dropped). done is false when
 // the queue is still full.
-func (q *queue) settle(res ring.Result) (err error, done bool) {
+func (q *queue) finishEnqueue(res ring.Result) (err error, done bool) {
 	switch res {
 	case ring.Pushed:
 		q.wake()
@@ -216,7 +217,7 @@ func (q *queue) waitForRoom(e *entry, pinned bool, timeout time.Duration) error 
 		if res == ring.Full {
 			res = q.evictForRoom(e, pinned)
 		}
-		if err, done := q.settle(res); done {
+		if err, done := q.finishEnqueue(res); done {
 			return err
 		}
 		select {
