@@ -122,7 +122,11 @@ type Destination struct {
 	// itself: New fails if another destination writes there.
 	Writer io.Writer
 	// Handler receives the records of a "handler" destination, on the
-	// destination's consumer goroutine (on the caller's with Sync).
+	// destination's consumer goroutine (on the caller's with Sync), with
+	// the caller's context: it travels through the queue, so it may be
+	// done by the time the record is handled (trace ids in it stay valid),
+	// and it is kept alive until then. Its Enabled is asked on the
+	// caller's goroutine, before the record is queued.
 	Handler slog.Handler
 	// Async overrides Config.Async for this destination.
 	Async *AsyncOptions
