@@ -10,6 +10,7 @@ import (
 	"io"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -62,8 +63,8 @@ func yamlDocument(data []byte) (*yaml.Node, error) {
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 
 // maxProblemSearch bounds the size of a file whose problem line is searched
-// for (see problemLine): the search parses a prefix per line.
-const maxProblemSearch = 32 << 10
+// for (see problemLine), which parses it a few times over.
+const maxProblemSearch = 64 << 10
 
 // yamlError turns an error of the YAML parser into one that names the file
 // and the line where the problem is, with a hint for a tab that indents.
@@ -90,21 +91,26 @@ func yamlError(err error, data []byte, file string) error {
 // problemLine returns the first line at which the file, cut after it,
 // fails to parse with the problem msg; 0 if none does. The parser names
 // the line where the block around a problem starts, not the problem's.
+// A cut before the problem parses, or fails at its end for another
+// reason; a cut after it fails as the whole file does: so the line is
+// found by bisection.
 func problemLine(lines []string, msg string) int {
-	for n := 1; n <= len(lines); n++ {
+	fails := func(n int) bool {
 		_, err := yamlDocument([]byte(strings.Join(lines[:n], "\n")))
 		if err == nil {
-			continue
+			return false
 		}
 		got := err.Error()
 		if m := yamlLine.FindStringSubmatch(got); m != nil {
 			got = got[len(m[0]):]
 		}
-		if strings.TrimPrefix(got, "yaml: ") == msg {
-			return n
-		}
+		return strings.TrimPrefix(got, "yaml: ") == msg
 	}
-	return 0
+	n := sort.Search(len(lines), func(i int) bool { return fails(i + 1) }) + 1
+	if n > len(lines) {
+		return 0
+	}
+	return n
 }
 
 func tabIndented(line string) bool {
