@@ -147,6 +147,9 @@ func (d *configDecoder) structure(n, key *yaml.Node, path string, v reflect.Valu
 			// An extension, as in Compose files: a place for anchors.
 		case !ok:
 			d.fail(e.key, at, unknownKey(v.Type(), name))
+			if meant, ok := configFieldByKey(v.Type(), suggestKey(v.Type(), name)); ok && written[meant.name] == nil {
+				written[meant.name] = nil // not missing: misspelt, and reported
+			}
 		case f.code:
 			d.failf(e.key, at, "%s cannot be written in a file: set it in code, after loading", f.name)
 		default:

@@ -167,15 +167,17 @@ func suggestKey(t reflect.Type, key string) string {
 
 // closestKey returns the key, of keys, that key was probably meant to be,
 // or "" when none is close: the same words in another case or spelling
-// (queueSize, Queue-Size), or a key one or two edits away (queue_sise).
+// (queueSize, Queue-Size), a key one or two edits away (queue_sise), or
+// the one key that has all its words (backups: max_backups).
 func closestKey(keys []string, key string) string {
-	norm := func(s string) string {
-		return strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(s))
-	}
+	split := strings.NewReplacer("-", "_", " ", "_")
+	words := func(s string) []string { return strings.Split(split.Replace(strings.ToLower(s)), "_") }
+	norm := func(s string) string { return strings.Join(words(s), "") }
 	best, bestDist := "", 3
 	if len(key) <= 4 {
 		bestDist = 2
 	}
+	var within []string // the keys that have every word of key
 	for _, k := range keys {
 		if norm(k) == norm(key) {
 			return k
@@ -183,6 +185,13 @@ func closestKey(keys []string, key string) string {
 		if d := editDistance(norm(k), norm(key)); d < bestDist {
 			best, bestDist = k, d
 		}
+		kw := words(k)
+		if !slices.Contains(within, k) && !slices.ContainsFunc(words(key), func(w string) bool { return !slices.Contains(kw, w) }) {
+			within = append(within, k)
+		}
+	}
+	if best == "" && len(within) == 1 {
+		best = within[0]
 	}
 	return best
 }

@@ -201,6 +201,8 @@ func TestUnknownKeyMessages(t *testing.T) {
 		{"layers: {A: {destinations: [{type: null}], format: json}}", "format is a key of destinations[i]"},
 		{"layers: {A: {destinations: [{type: null, rate_limit: {}}]}}", "rate_limit is a key of layers.NAME"},
 		{"layers: {A: {destinations: [{type: null, compress: true}]}}", "compress is a key of rotation"},
+		{"layers: {A: {destinations: [{type: file, path: a, rotation: {backups: 3}}]}}", "rotation.backups: unknown key (did you mean max_backups?)"},
+		{"layers: {A: {destinations: [{type: file, path: a, rotation: {age: 3}}]}}", "rotation.age: unknown key (did you mean max_age_days?)"},
 		{"colour: red", "colour: unknown key (want layers, default_layer, layer_key, async, add_source, redact, redact_patterns, monitor)"},
 		{"layers: {A: {destinations: [{type: writer, writer: stdout}]}}", "layers.A.destinations[0].writer: Writer cannot be written in a file: set it in code"},
 		{"replace_attr: x", "replace_attr: ReplaceAttr cannot be written in a file: set it in code"},
@@ -219,4 +221,11 @@ func TestEditDistance(t *testing.T) {
 	}{{"", "", 0}, {"abc", "", 3}, {"queue_size", "queue_sise", 1}, {"kitten", "sitting", 3}} {
 		require.Equal(t, tc.want, editDistance(tc.a, tc.b), fmt.Sprint(tc))
 	}
+}
+
+// A misspelt key is reported once: not as missing too.
+func TestMisspeltKeyIsNotMissing(t *testing.T) {
+	_, err := ParseConfig([]byte("layers:\n  A:\n    destination: [{type: null}]\n  B:\n    destinations: [{tipe: null}]\n"), "yaml")
+	require.EqualError(t, err, "hydra: line 3: layers.A.destination: unknown key (did you mean destinations?)\n"+
+		"hydra: line 5: layers.B.destinations[0].tipe: unknown key (did you mean type?)")
 }
