@@ -100,6 +100,17 @@ func checkFile(path string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	printTable(stdout, st)
+	for _, l := range st.Layers {
+		if _, ok := cfg.Layers[l.Name]; !ok {
+			fmt.Fprintf(stdout, "\nLayer %s is not in the file: as the default layer, it was added, writing text to stderr at INFO.", l.Name)
+			for name := range cfg.Layers {
+				if strings.EqualFold(name, l.Name) {
+					fmt.Fprintf(stdout, " Did you mean %s?", name)
+				}
+			}
+			fmt.Fprintln(stdout)
+		}
+	}
 	switch {
 	case standIns == 1:
 		fmt.Fprintln(stdout, "\n1 destination takes its Writer or Handler in code: check stood in for it.")

@@ -153,3 +153,24 @@ func TestCheckUnreadableFile(t *testing.T) {
 		t.Errorf("exit status %d, stderr %q; want 1 and %q", code, stderr, want)
 	}
 }
+
+// A default layer that the file does not configure is added, writing to
+// stderr: check says so, and names a layer it was probably meant to be.
+func TestCheckAddedDefaultLayer(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ file, want string }{
+		{"default_layer: app\nlayers:\n  APP:\n    destinations: [{type: stdout}]\n",
+			"\nLayer app is not in the file: as the default layer, it was added, writing text to stderr at INFO. Did you mean APP?\n"},
+		{"layers:\n  APP:\n    destinations: [{type: stdout}]\n",
+			"\nLayer DEFAULT is not in the file: as the default layer, it was added, writing text to stderr at INFO.\n"},
+	} {
+		path := filepath.Join(dir, "hydra.yaml")
+		if err := os.WriteFile(path, []byte(tc.file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := runHydra(t, "check", path)
+		if code != 0 || stderr != "" || !strings.HasSuffix(stdout, tc.want) {
+			t.Errorf("exit status %d, stderr %q, stdout:\n%s\nwant 0, nothing, and stdout ending in\n%s", code, stderr, stdout, tc.want)
+		}
+	}
+}
