@@ -82,9 +82,10 @@ func LoadConfig(path string) (Config, error) {
 // is New's to check, or [Check]'s: a file destination needs a path,
 // BlockTimeout needs Block, the Monitor's layer must exist.
 //
-// The fields that hold code (ReplaceAttr, OnError, OnDrop, a Writer, a
-// Handler) have no key, and a key for one is an error: set them after
-// loading, before New. A map's values are not addressable, so change a
+// The fields that hold code (ReplaceAttr, OnError, OnDrop, ContextAttrs,
+// a Writer, a Handler: every func, and every interface but a level) have
+// no key, and a key for one is an error: set them after loading, before
+// New. A map's values are not addressable, so change a
 // layer by copying it back; its destinations are a slice, so they can be
 // changed in place:
 //
@@ -94,9 +95,11 @@ func LoadConfig(path string) (Config, error) {
 //	}
 //	cfg.OnError = func(err error) { metrics.LogErrors.Inc() }
 //	cfg.Layers["METRICS"].Destinations[0].Writer = conn // type: writer in the file
-//	api := cfg.Layers["API"]
-//	api.Level = apiLevel // a *slog.LevelVar, to change the level at run time
-//	cfg.Layers["API"] = api
+//	if *debug { // a flag overrides the file
+//		api := cfg.Layers["API"]
+//		api.Level = slog.LevelDebug
+//		cfg.Layers["API"] = api
+//	}
 //	h, err := hydra.New(cfg)
 func ParseConfig(data []byte, format string) (Config, error) {
 	return parseConfig(data, format, "")
