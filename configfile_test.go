@@ -120,6 +120,11 @@ func TestParseConfigFormats(t *testing.T) {
 			require.Error(t, err, "%s %q", format, empty)
 		}
 	}
+	for _, format := range []string{"yaml", "json"} { // a byte order mark and CRLF, from a Windows editor
+		cfg, err := ParseConfig([]byte("\xef\xbb\xbf{\"layers\": {\"A\": {\"destinations\": [{\"type\": \"null\"}]}}}\r\n"), format)
+		require.NoError(t, err, format)
+		require.Equal(t, "null", cfg.Layers["A"].Destinations[0].Type)
+	}
 	_, err = ParseConfig([]byte("# nothing but a comment\n"), "yaml")
 	require.EqualError(t, err, "hydra: the file holds no settings (write {} for the zero Config)")
 }

@@ -16,8 +16,10 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// jsonNodes parses data, one JSON value, into nodes.
+// jsonNodes parses data, one JSON value, into nodes. A byte order mark
+// before it, as some Windows editors write, is skipped.
 func jsonNodes(data []byte, file string) (*yaml.Node, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	lines := jsonLineStarts(data)
 	var v any
 	if err := json.Unmarshal(data, &v); err != nil {
