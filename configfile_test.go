@@ -153,6 +153,10 @@ func TestParseConfigErrors(t *testing.T) {
 			"hydra: line 2: layers.A.destinations: a layer needs at least one destination (type null discards its records)",
 			"hydra: line 6: layers.B.destinations[0].type: a destination needs a type",
 		}},
+		{"in the order of lines", "yaml", "layers:\n  A:\n    destinations:\n      - path: a\n        level: x\n", []string{
+			"hydra: line 4: layers.A.destinations[0].type: a destination needs a type",
+			"hydra: line 5: layers.A.destinations[0].level: unknown level \"x\"",
+		}},
 		{"twice", "yaml", "layers:\n  A: {destinations: [{type: null}]}\n  A: {destinations: [{type: null}]}\n", []string{
 			"hydra: line 3: layers.A: the key appears twice (first on line 2)",
 		}},
