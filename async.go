@@ -5,6 +5,7 @@
 package hydra
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"sync"
@@ -56,6 +57,13 @@ type queue struct {
 	abandoned atomic.Uint64 // dropped at Shutdown's deadline
 	blocked   atomic.Int64  // nanoseconds callers spent waiting for room
 	highWater atomic.Int64
+	planned   int // Check: the capacity New would give; ring is nil
+}
+
+// plannedQueue is the queue of a sink Check builds: its settings, without
+// the ring's memory, which New would take (up to MaxQueueSize slots).
+func plannedQueue(opts AsyncOptions) *queue {
+	return &queue{policy: opts.Overflow, planned: ring.RoundSize(cmp.Or(opts.QueueSize, DefaultQueueSize))}
 }
 
 func newQueue(opts AsyncOptions) *queue {

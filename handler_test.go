@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/slogtest"
@@ -201,4 +202,19 @@ func TestContextAttrsReachEveryDestination(t *testing.T) {
 	}
 	require.Len(t, heard.get(), 1)
 	assert.ErrorContains(t, heard.get()[0], "ContextAttrs panicked: ContextAttrs exploded")
+}
+
+func TestCheckTakesNoQueueMemory(t *testing.T) {
+	big := &AsyncOptions{QueueSize: MaxQueueSize}
+	cfg := Config{Layers: map[string]Layer{
+		"A": {Destinations: []Destination{{Type: "stdout", Async: big}, {Type: "stderr", Async: big}}},
+		"B": {Destinations: []Destination{{Type: "stderr", Format: "json", Async: big}}},
+	}}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	st, err := Check(cfg)
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	assert.Equal(t, MaxQueueSize, st.Destinations[0].Capacity)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(1<<20), "Check allocated the queues New would (336 bytes a slot)")
 }

@@ -58,7 +58,11 @@ func (b *builder) openSinks() ([]*sink, error) {
 			}
 			s.out = newBreakerOutput(*sp.breaker, s.out, fallback)
 		}
-		if !sp.sync {
+		switch {
+		case sp.sync:
+		case b.dry:
+			s.q = plannedQueue(sp.async)
+		default:
 			s.q = newQueue(sp.async)
 			s.streamQueue = !s.ctx && typeRules[sp.typ].stream
 		}

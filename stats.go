@@ -152,7 +152,10 @@ func (s *sink) stats() DestinationStats {
 		ds.Breaker = breakerStates[br.state.Load()]
 		ds.BreakerOpened = br.opened.Load()
 	}
-	if q := s.q; q != nil {
+	switch q := s.q; {
+	case q != nil && q.ring == nil: // built by Check: no ring
+		ds.Policy, ds.Capacity = q.policy, q.planned
+	case q != nil:
 		ds.Policy = q.policy
 		ds.Capacity = q.ring.Cap()
 		ds.Blocked = time.Duration(q.blocked.Load())
@@ -161,7 +164,7 @@ func (s *sink) stats() DestinationStats {
 		ds.Accepted = q.ring.Enqueued() + rejected
 		q.raiseHighWater(q.ring.Len())
 		ds.HighWater = int(q.highWater.Load())
-	} else {
+	default:
 		closed := s.closedDrops.Load()
 		ds.Dropped = closed + shed
 		ds.Accepted = s.accepted.Load() + closed
