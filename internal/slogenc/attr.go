@@ -1,6 +1,6 @@
-// This file owns how the encoder writes attributes and groups: the
-// LogValuers resolved, redaction and ReplaceAttr applied, and a group that
-// turns out empty taken back whole.
+// This file owns how the encoder writes attributes and groups, in every
+// format: the LogValuers resolved, redaction and ReplaceAttr applied, and
+// a group that turns out empty taken back whole.
 
 package slogenc
 
@@ -96,14 +96,18 @@ func (s *encodeState) appendAttr(a slog.Attr) bool {
 			return true
 		}
 		s.appendKey(a.Key)
+		styled := s.startErrorStyle(a.Key, v)
 		s.appendAnyValue(v)
+		s.endStyleIf(styled)
 	default:
 		s.appendKey(a.Key)
+		styled := s.startErrorStyle(a.Key, nil)
 		if s.e.json {
 			s.appendJSONValue(k, a.Value)
 		} else {
 			s.appendTextValue(k, a.Value)
 		}
+		s.endStyleIf(styled)
 	}
 	return true
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 )
@@ -16,30 +17,34 @@ const batchBytes = 64 << 10
 
 // BenchmarkFormat measures the consumer's formatting of one record: slog's
 // handlers writing to io.Discard against hydra's encoder appending to a
-// reused batch buffer. With=With adds two attributes bound by WithAttrs.
+// reused batch buffer, and the console format, which slog does not have,
+// without and with colors. With adds two attributes bound by WithAttrs.
 func BenchmarkFormat(b *testing.B) {
-	for _, format := range []string{"json", "text"} {
+	for _, format := range []string{"json", "text", "console", "console-color"} {
 		for _, with := range []bool{false, true} {
 			name := format
 			if with {
 				name += "/With"
 			}
-			b.Run("slog-"+name, func(b *testing.B) {
-				var h slog.Handler = slog.NewJSONHandler(io.Discard, nil)
-				if format == "text" {
-					h = slog.NewTextHandler(io.Discard, nil)
-				}
-				if with {
-					h = h.WithAttrs([]slog.Attr{slog.String("service", "api"), slog.Int("pid", 4242)})
-				}
-				r := referenceRecord(12345)
-				b.ReportAllocs()
-				for b.Loop() {
-					h.Handle(context.Background(), r)
-				}
-			})
+			console := strings.HasPrefix(format, "console")
+			if !console {
+				b.Run("slog-"+name, func(b *testing.B) {
+					var h slog.Handler = slog.NewJSONHandler(io.Discard, nil)
+					if format == "text" {
+						h = slog.NewTextHandler(io.Discard, nil)
+					}
+					if with {
+						h = h.WithAttrs([]slog.Attr{slog.String("service", "api"), slog.Int("pid", 4242)})
+					}
+					r := referenceRecord(12345)
+					b.ReportAllocs()
+					for b.Loop() {
+						h.Handle(context.Background(), r)
+					}
+				})
+			}
 			b.Run("hydra-"+name, func(b *testing.B) {
-				e := New(Options{JSON: format == "json"})
+				e := New(Options{JSON: format == "json", Console: console, Color: format == "console-color"})
 				r := referenceRecord(12345)
 				p := e.Root()
 				if with {

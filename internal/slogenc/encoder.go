@@ -1,6 +1,7 @@
-// This file owns the Encoder, its options and the record layout: the
-// built-in attributes, then the attributes bound by WithAttrs, then the
-// record's own, in the groups started by WithGroup.
+// This file owns the Encoder, its options and the record layout of the
+// text and JSON formats: the built-in attributes, then the attributes
+// bound by WithAttrs, then the record's own, in the groups started by
+// WithGroup. The console format's layout is in console.go.
 
 package slogenc
 
@@ -15,6 +16,14 @@ import (
 type Options struct {
 	// JSON selects slog's JSON format; false selects the text format.
 	JSON bool
+	// Console selects the console format, for people at a terminal (see
+	// [Encoder.Append]); it takes precedence over JSON.
+	Console bool
+	// Color adds ANSI colors to the console format: the level by
+	// severity, errors in red, the time, source and keys dimmed. It is
+	// ignored by the other formats. Whether the output goes to a terminal
+	// is for the caller to decide.
+	Color bool
 	// AddSource writes the source of each record, as
 	// [slog.HandlerOptions.AddSource] does.
 	AddSource bool
@@ -30,6 +39,8 @@ type Options struct {
 // for the same record, byte for byte, but faster and without allocating
 // for the common kinds: it keeps its buffers, caches the formatted second
 // of the last time and the source of each call site, and takes no lock.
+// Its third format, the console format, lays the record out for people
+// and writes its attributes as the text format does.
 //
 // Its structure mirrors slog's commonHandler and handleState
 // (log/slog/handler.go) step by step, because byte-identical output
@@ -43,6 +54,8 @@ type Options struct {
 // Sync sink's lock).
 type Encoder struct {
 	json      bool
+	console   bool // the console format; json is false
+	color     bool // console only
 	addSource bool
 	rep       func(groups []string, a slog.Attr) slog.Attr
 	redact    *Redactor // nil: nothing to redact
@@ -59,7 +72,14 @@ type Encoder struct {
 
 // New returns an Encoder with the given options.
 func New(opts Options) *Encoder {
-	e := &Encoder{json: opts.JSON, addSource: opts.AddSource, rep: opts.ReplaceAttr, redact: opts.Redact}
+	e := &Encoder{
+		json:      opts.JSON && !opts.Console,
+		console:   opts.Console,
+		color:     opts.Console && opts.Color,
+		addSource: opts.AddSource,
+		rep:       opts.ReplaceAttr,
+		redact:    opts.Redact,
+	}
 	e.jsonEnc = json.NewEncoder(&e.jsonBuf)
 	e.jsonEnc.SetEscapeHTML(false) // as slog does
 	return e
@@ -105,7 +125,16 @@ func (s *encodeState) attrSep() byte {
 // Append formats r, newline included, onto dst and returns the extended
 // buffer. p holds what WithAttrs and WithGroup bound: [Encoder.Root], or a
 // Preformat derived from it by this Encoder. r is read, not kept.
+//
+// In the console format a record is one line: the time of day, the
+// level, the source, the message, padded so that attributes start in one
+// column, then the attributes as in the text format (see appendConsole):
+//
+//	15:04:05.000 INF server/main.go:42 listening              addr=:8080 tls=true
 func (e *Encoder) Append(dst []byte, p *Preformat, r *slog.Record) []byte {
+	if e.console {
+		return e.appendConsole(dst, p, r)
+	}
 	s := e.newState(p, dst, 0)
 	if e.json {
 		s.buf = append(s.buf, '{')

@@ -7,6 +7,7 @@ package slogenc
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -182,11 +183,22 @@ func TestEncoderDoesNotAllocate(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	for _, format := range []string{"text", "json"} {
-		e := New(Options{JSON: format == "json"})
+	var pcs [1]uintptr
+	runtime.Callers(1, pcs[:])
+	for name, opts := range map[string]Options{
+		"text":                   {},
+		"json":                   {JSON: true},
+		"console":                {Console: true},
+		"console, color":         {Console: true, Color: true},
+		"console, color, source": {Console: true, Color: true, AddSource: true},
+	} {
+		e := New(opts)
 		r := referenceRecord(0)
+		r.PC = pcs[0]
+		r.AddAttrs(slog.Any("err", errors.New("boom")), slog.Group("g", slog.Bool("ok", false)))
 		buf := make([]byte, 0, 4096)
-		allocs := testing.AllocsPerRun(1000, func() { buf = e.Append(buf[:0], e.Root(), &r) })
-		assert.Zero(t, allocs, format)
+		with := e.WithAttrs(e.Root(), []slog.Attr{slog.String("service", "api")}).WithGroup("req")
+		allocs := testing.AllocsPerRun(1000, func() { buf = e.Append(buf[:0], with, &r) })
+		assert.Zero(t, allocs, name)
 	}
 }

@@ -4,6 +4,8 @@
 package slogenc
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -216,7 +218,8 @@ var fuzzPC = func() uintptr {
 // random WithAttrs/WithGroup chains to the encoder and to slog, in both
 // formats, with and without AddSource and ReplaceAttr. Every output is
 // exactly one line, JSON output is valid JSON, and the bytes equal slog's
-// unless slog's are wrong (a group that vanishes).
+// unless slog's are wrong (a group that vanishes). The console format of
+// the same record is one line too, with no escape sequence but its own.
 func FuzzEncoder(f *testing.F) {
 	for _, seed := range []string{
 		"", "\x00", "\x01\x01\x01\x05\x00\x01\x02\x03",
@@ -264,5 +267,23 @@ func FuzzEncoder(f *testing.F) {
 		if !mayVanish && got != want {
 			t.Fatalf("differs from slog:\nhydra: %s\nslog:  %s", got, want)
 		}
+
+		// The console format has no slog to compare with, but what holds
+		// for any record must hold.
+		color := g.intn(2) == 1
+		enc := New(Options{Console: true, Color: color, AddSource: addSource, ReplaceAttr: rep})
+		var out bytes.Buffer
+		var h slog.Handler = &encHandler{enc: enc, pre: enc.Root(), out: &out}
+		for _, o := range chain {
+			if o.attrs != nil {
+				h = h.WithAttrs(o.attrs())
+			} else {
+				h = h.WithGroup(o.group)
+			}
+		}
+		if err := h.Handle(context.Background(), r.Clone()); err != nil {
+			t.Fatal(err)
+		}
+		checkConsoleLine(t, out.String(), color, "console")
 	})
 }

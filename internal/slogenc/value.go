@@ -1,6 +1,6 @@
 // This file owns how the encoder writes keys and values: quoting for the
-// text format, escaping for JSON, and every slog.Kind, as slog's
-// appendTextValue and appendJSONValue do.
+// text format (which the console format shares), escaping for JSON, and
+// every slog.Kind, as slog's appendTextValue and appendJSONValue do.
 
 package slogenc
 
@@ -19,6 +19,7 @@ func (s *encodeState) appendKey(key string) {
 	if s.sep != 0 {
 		s.buf = append(s.buf, s.sep)
 	}
+	s.startStyle(ansiFaint) // colored console output only
 	if len(s.prefix) > 0 {
 		s.appendTwoStrings(unsafeString(s.prefix), key)
 	} else {
@@ -29,6 +30,7 @@ func (s *encodeState) appendKey(key string) {
 	} else {
 		s.buf = append(s.buf, '=')
 	}
+	s.endStyle()
 	s.sep = s.attrSep()
 }
 
@@ -79,28 +81,46 @@ func (s *encodeState) appendInt(n int64) { s.buf = strconv.AppendInt(s.buf, n, 1
 
 // appendLevel writes l.String() without allocating: "INFO", "WARN+2".
 func (s *encodeState) appendLevel(l slog.Level) {
-	base, off := "ERROR", l-slog.LevelError
+	if s.e.json {
+		s.buf = append(s.buf, '"')
+	}
+	s.buf = appendLevelName(s.buf, l, &levelNames)
+	if s.e.json {
+		s.buf = append(s.buf, '"')
+	}
+}
+
+// levelNames are the names of the four levels slog names, in the order
+// of splitLevel's index.
+var levelNames = [4]string{"DEBUG", "INFO", "WARN", "ERROR"}
+
+// splitLevel splits l into the level slog names it after (0 for DEBUG to
+// 3 for ERROR) and the offset from it: WARN+2 is (2, 2), as in
+// slog.Level.String.
+func splitLevel(l slog.Level) (int, slog.Level) {
 	switch {
 	case l < slog.LevelInfo:
-		base, off = "DEBUG", l-slog.LevelDebug
+		return 0, l - slog.LevelDebug
 	case l < slog.LevelWarn:
-		base, off = "INFO", l-slog.LevelInfo
+		return 1, l - slog.LevelInfo
 	case l < slog.LevelError:
-		base, off = "WARN", l-slog.LevelWarn
+		return 2, l - slog.LevelWarn
 	}
-	if s.e.json {
-		s.buf = append(s.buf, '"')
-	}
-	s.buf = append(s.buf, base...)
+	return 3, l - slog.LevelError
+}
+
+// appendLevelName writes l as slog.Level.String does, with the names
+// given: "INFO", "WARN+2", "DEBUG-4".
+func appendLevelName(dst []byte, l slog.Level, names *[4]string) []byte {
+	i, off := splitLevel(l)
+	dst = append(dst, names[i]...)
 	if off != 0 {
 		if off > 0 {
-			s.buf = append(s.buf, '+')
+			dst = append(dst, '+')
 		}
-		s.buf = strconv.AppendInt(s.buf, int64(off), 10)
+		dst = strconv.AppendInt(dst, int64(off), 10)
 	}
-	if s.e.json {
-		s.buf = append(s.buf, '"')
-	}
+	return dst
 }
 
 func (s *encodeState) appendError(err error) {
