@@ -100,8 +100,11 @@ type Destination struct {
 	// Destinations whose cleaned absolute paths are equal share one file
 	// and one queue, and must agree on every other setting.
 	Path string
-	// Format is "text" (the default) or "json": slog's TextHandler and
-	// JSONHandler output. Not used by "handler" and "null".
+	// Format is "text" (the default) or "json", slog's TextHandler and
+	// JSONHandler output, or "console", text for people at a terminal:
+	// "15:04:05.000 INF message  key=value", colored when the output is a
+	// terminal (never a file), unless NO_COLOR is set and not empty or
+	// TERM is "dumb". Any case. Not used by "handler" and "null".
 	Format string
 	// Level is the destination's own minimum level, checked after the
 	// layer's. nil means the layer's level only.

@@ -128,15 +128,26 @@ func checkDestination(t destType, d *Destination) []error {
 	return errs
 }
 
-// parseFormat reports whether a Format, in any case, is JSON.
-func parseFormat(s string) (json bool, err error) {
+// destFormat is a Destination.Format, parsed.
+type destFormat uint8
+
+const (
+	formatText destFormat = iota
+	formatJSON
+	formatConsole
+)
+
+// parseFormat parses a Destination.Format, in any case; "" is text.
+func parseFormat(s string) (destFormat, error) {
 	switch strings.ToLower(s) {
 	case "", "text":
-		return false, nil
+		return formatText, nil
 	case "json":
-		return true, nil
+		return formatJSON, nil
+	case "console":
+		return formatConsole, nil
 	}
-	return false, fmt.Errorf("unknown Format %q (want text or json)", s)
+	return formatText, fmt.Errorf("unknown Format %q (want text, json or console)", s)
 }
 
 // settings validates the fields of d that make its output, and returns
@@ -162,12 +173,12 @@ func (b *builder) settings(where string, d Destination) (*spec, any) {
 		}
 		return nil, nil
 	}
-	json, _ := parseFormat(d.Format)
+	format, _ := parseFormat(d.Format)
 	sp := &spec{
 		typ:      t,
 		where:    where,
 		name:     t.String(),
-		json:     json,
+		format:   format,
 		rotation: d.Rotation,
 		fileMode: cmp.Or(d.FileMode, 0o600),
 		dirMode:  cmp.Or(d.DirMode, 0o700),
@@ -242,7 +253,7 @@ type spec struct {
 	where    string // where it was first declared, for messages
 	path     string
 	real     string // file: the absolute path, symbolic links resolved
-	json     bool
+	format   destFormat
 	rotation Rotation
 	fileMode os.FileMode
 	dirMode  os.FileMode

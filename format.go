@@ -1,11 +1,18 @@
-// This file owns the formatter of the text and JSON destinations: the
-// encoder of internal/slogenc, given for each record the preformatted
-// attributes of its scope, which each sink builds once per scope and keeps
-// in the scope's cache.
+// This file owns the formatter of the stream destinations (text, JSON and
+// console): the encoder of internal/slogenc, given for each record the
+// preformatted attributes of its scope, which each sink builds once per
+// scope and keeps in the scope's cache; and whether console output is
+// colored.
 
 package hydra
 
-import "github.com/hydralog/hydra/internal/slogenc"
+import (
+	"io"
+	"os"
+
+	"github.com/hydralog/hydra/internal/slogenc"
+	"golang.org/x/term"
+)
 
 // encoder formats the records of one stream sink. It belongs to that sink
 // and is used by its consumer goroutine only (or by callers holding a Sync
@@ -15,9 +22,42 @@ type encoder struct {
 	idx int // the sink's slot in scope.cache
 }
 
-func newEncoder(asJSON bool, cfg *Config, rd *slogenc.Redactor, idx int) *encoder {
-	opts := slogenc.Options{JSON: asJSON, AddSource: cfg.AddSource, ReplaceAttr: cfg.ReplaceAttr, Redact: rd}
+func newEncoder(format destFormat, color bool, cfg *Config, rd *slogenc.Redactor, idx int) *encoder {
+	opts := slogenc.Options{
+		JSON:        format == formatJSON,
+		Console:     format == formatConsole,
+		Color:       color,
+		AddSource:   cfg.AddSource,
+		ReplaceAttr: cfg.ReplaceAttr,
+		Redact:      rd,
+	}
 	return &encoder{enc: slogenc.New(opts), idx: idx}
+}
+
+// consoleColor reports whether the console output of sp to w is colored,
+// which is decided once, as the destination is built: only when w is a
+// terminal (stdout, stderr, or a Writer that is an *os.File), the
+// environment variable NO_COLOR is unset or empty (https://no-color.org),
+// and TERM is not "dumb" (a terminal that shows escape sequences as they
+// are). A file destination is never colored, whatever its path.
+func consoleColor(sp *spec, w io.Writer) bool {
+	if sp.format != formatConsole || sp.typ == typeFile || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok || f == nil {
+		return false
+	}
+	// Through SyscallConn: Fd would put the file in blocking mode.
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return false
+	}
+	tty := false
+	if err := rc.Control(func(fd uintptr) { tty = term.IsTerminal(int(fd)) }); err != nil {
+		return false
+	}
+	return tty
 }
 
 // append formats en's record, newline included, onto dst.

@@ -113,6 +113,7 @@ func (b *builder) newOutput(sp *spec) (output, logFile, error) {
 	case typeWriter:
 		w = sp.writer
 	}
+	color := consoleColor(sp, w)
 	if sp.target != nil && sp.target.shared() {
 		w = &lockedWriter{mu: b.c.lockFor(sp.key), w: w}
 	}
@@ -120,7 +121,7 @@ func (b *builder) newOutput(sp *spec) (output, logFile, error) {
 	if sp.typ == typeFile {
 		limit = int(min(int64(limit), sp.rotation.maxBytes()))
 	}
-	return newStreamOutput(w, closer, newEncoder(sp.json, &b.cfg, b.redact, b.c.newScopeSlot()), limit), file, nil
+	return newStreamOutput(w, closer, newEncoder(sp.format, color, &b.cfg, b.redact, b.c.newScopeSlot()), limit), file, nil
 }
 
 // replacesFile reports whether a sink of the table in use that this

@@ -189,7 +189,7 @@ func (sp *spec) sameSink(o *spec) bool {
 		return sp == o
 	}
 	return sp.key != nil && sp.key == o.key && sp.typ == o.typ &&
-		sp.json == o.json && sp.rotation == o.rotation &&
+		sp.format == o.format && sp.rotation == o.rotation &&
 		sp.fileMode == o.fileMode && sp.dirMode == o.dirMode &&
 		sp.sync == o.sync && (sp.sync || sameAsync(sp.async, o.async)) &&
 		reflect.DeepEqual(sp.breaker, o.breaker) && sp.fallback.sameSink(o.fallback)

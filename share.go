@@ -115,7 +115,7 @@ type fallbackFile struct {
 // the same place disagree, or returns "" when they can share a sink.
 func (sp *spec) differs(o *spec) string {
 	switch {
-	case sp.json != o.json:
+	case sp.format != o.format:
 		return "Format"
 	case sp.rotation != o.rotation:
 		return "Rotation"
