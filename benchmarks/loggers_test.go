@@ -39,8 +39,10 @@ func (l logger) stats() (hydra.Stats, bool) {
 	return l.h.Stats(), true
 }
 
-func viaSlog(h slog.Handler) func(int) {
-	l := slog.New(h)
+func viaSlog(h slog.Handler) func(int) { return viaLogger(slog.New(h)) }
+
+// viaLogger logs the reference record with l.
+func viaLogger(l *slog.Logger) func(int) {
 	return func(i int) {
 		l.Info("request handled", "method", "GET", "status", 200, "elapsed", time.Millisecond, "i", i)
 	}
