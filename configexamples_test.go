@@ -26,8 +26,8 @@ func TestExampleConfigs(t *testing.T) {
 	}
 }
 
-// development.yaml: every layer writes text to stdout from DEBUG up, on
-// the caller's goroutine.
+// development.yaml: every layer writes the console format to stdout from
+// DEBUG up, on the caller's goroutine.
 func TestDevelopmentConfig(t *testing.T) {
 	cfg, err := LoadConfig("examples/config/development.yaml")
 	require.NoError(t, err)
@@ -42,7 +42,7 @@ func TestDevelopmentConfig(t *testing.T) {
 		require.Equal(t, slog.LevelDebug, l.Level, l.Name)
 	}
 	for name, l := range cfg.Layers {
-		require.Equal(t, "text", l.Destinations[0].Format, name)
+		require.Equal(t, "console", l.Destinations[0].Format, name)
 	}
 }
 
