@@ -28,7 +28,8 @@
 // level of its own: a file rotated by lumberjack, stdout, stderr, any
 // [io.Writer], any other [slog.Handler], or nothing ("null"). Text and JSON
 // output is exactly slog's TextHandler and JSONHandler output, including
-// [Config.AddSource] and [Config.ReplaceAttr]. Destinations naming the same
+// [Config.AddSource] and [Config.ReplaceAttr]; the "console" format is
+// text for people, colored on a terminal unless NO_COLOR is set. Destinations naming the same
 // file (through any path) share one writer and one queue. Every destination
 // has a unique, stable name ([DestinationStats].Name), used in Stats,
 // notices, OnDrop and errors.
