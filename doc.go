@@ -149,6 +149,8 @@ package hydra
 // A record's path, file by file:
 //
 //	config.go       the user's Config and the types of its fields
+//	config*.go      a Config from a file: LoadConfig, ParseConfig (keys, values,
+//	                environment, YAML and JSON, errors with their lines)
 //	build.go        New: Config → core (layers, routes, sinks), every problem at once
 //	destination.go  one destination: the types and their rules, the checks, the spec
 //	share.go        targets, sharing, names
