@@ -130,6 +130,9 @@ func (c *core) layerObj(name string) *layer {
 // of Enabled.
 func (c *core) publish(t *table, states map[*layer]*layerState) {
 	for l, st := range states {
+		if st.setLevel {
+			st.level.v.Set(st.newLevel)
+		}
 		l.state.Store(st)
 	}
 	for _, l := range c.layerObjs {

@@ -220,7 +220,7 @@ func ruleNotNegative(v reflect.Value) string {
 
 func rulePositive(v reflect.Value) string {
 	if f := v.Float(); !(f > 0) || math.IsInf(f, 1) {
-		return fmt.Sprintf("%v is not a rulePositive number", f)
+		return fmt.Sprintf("%v is not a positive number", f)
 	}
 	return ""
 }

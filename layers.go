@@ -54,6 +54,10 @@ type layerState struct {
 	// can keep it (and its tokens and counts).
 	rateLimit *RateLimit
 	sampling  *Sampling
+	// setLevel asks publish to set level's variable, the one the layer's
+	// previous state had, to newLevel (Reload keeps the variable).
+	setLevel bool
+	newLevel slog.Level
 	// gone is set on the state of a layer a Reload removed: its records go
 	// to the default layer.
 	gone bool

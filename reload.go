@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -138,7 +139,11 @@ func (c *core) checkReloadable(cfg Config) error {
 		errs = append(errs, errors.New("RedactPatterns differ"))
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("hydra: Reload: %w (make a new Handler to change them)", errors.Join(errs...))
+		msgs := make([]string, len(errs))
+		for i, err := range errs {
+			msgs[i] = err.Error()
+		}
+		return fmt.Errorf("hydra: Reload: %s: make a new Handler to change them", strings.Join(msgs, "; "))
 	}
 	return nil
 }
@@ -153,7 +158,9 @@ func (b *builder) keepLayer(name string, st *layerState) {
 	}
 	old := l.state.Load()
 	if old.level.owned && st.level.owned {
-		old.level.v.Set(st.level.get())
+		// The same variable, set to the new level when the table is
+		// published: a Reload that fails changes nothing.
+		st.newLevel, st.setLevel = st.level.get(), true
 		st.level = old.level
 	}
 	if old.shaper != nil && reflect.DeepEqual(old.rateLimit, st.rateLimit) && reflect.DeepEqual(old.sampling, st.sampling) {

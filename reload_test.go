@@ -206,3 +206,21 @@ func TestReloadChangesTheMonitor(t *testing.T) {
 	assert.Equal(t, n, len(lines(mon.Bytes())), "the monitor stopped")
 	assert.Equal(t, StatsMessage, jsonRecords(t, mon.Bytes())[0]["msg"])
 }
+
+func TestAFailedReloadKeepsTheLevels(t *testing.T) {
+	out := &syncBuffer{}
+	cfg := Config{DefaultLayer: "API", Layers: map[string]Layer{
+		"API":   {Destinations: []Destination{{Type: "writer", Writer: out}}},
+		"OTHER": {Level: slog.LevelDebug, Destinations: []Destination{{Type: "null"}}},
+	}}
+	h := newTest(t, cfg)
+	bad := Config{DefaultLayer: "API", Layers: map[string]Layer{
+		"API":   {Level: slog.LevelError, Destinations: []Destination{{Type: "file"}}},
+		"OTHER": {Level: slog.LevelDebug, Destinations: []Destination{{Type: "null"}}},
+	}}
+	require.ErrorContains(t, h.Reload(bad), "Path is required")
+	slog.New(h).Info("kept", "layer", "API")
+	flush(t, h)
+	assert.Contains(t, out.String(), "kept", "the level did not change")
+	assert.Equal(t, slog.LevelInfo, h.Stats().Layers[0].Level)
+}
