@@ -30,8 +30,8 @@ type Config struct {
 	// Async holds the queue options of every asynchronous destination that
 	// sets no Destination.Async of its own.
 	Async AsyncOptions
-	// AddSource adds the source position of the log call to text and JSON
-	// output, as in [slog.HandlerOptions].
+	// AddSource adds the source position of the log call to text, JSON
+	// and console output, as in [slog.HandlerOptions].
 	AddSource bool
 	// ReplaceAttr rewrites attributes in text and JSON output, as in
 	// [slog.HandlerOptions]. It runs on the consumer goroutines, so it must
@@ -69,7 +69,8 @@ type Config struct {
 	// passes the levels (slog passes context.Background() when the caller
 	// gave none), so it must be fast and safe for concurrent use; a panic
 	// in it is recovered and reported, and the record is logged without
-	// them. nil: none, at no cost.
+	// them. Like the record's own attributes, they go in the groups a
+	// logger opened with WithGroup. nil: none, at no cost.
 	ContextAttrs func(ctx context.Context) []slog.Attr
 }
 

@@ -219,7 +219,9 @@ type layerContextKey struct{}
 var contextLayers atomic.Bool
 
 // ContextWithLayer returns a copy of ctx that routes records logged with it
-// to layer, unless the Handler or the record names a layer itself.
+// to layer, unless the Handler or the record names a layer itself. Such a
+// record carries the layer attribute in its output, among its own
+// attributes (so inside the groups a logger opened with WithGroup).
 func ContextWithLayer(ctx context.Context, layer string) context.Context {
 	contextLayers.Store(true)
 	return context.WithValue(ctx, layerContextKey{}, layer)
