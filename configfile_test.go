@@ -267,7 +267,8 @@ func TestLoadConfig(t *testing.T) {
 
 	path := write("bad.yaml", "layers:\n  A:\n    level: loud\n    destinations: [{type: nul}]\n")
 	_, err = LoadConfig(path)
-	require.EqualError(t, err, "hydra: "+path+": line 3: layers.A.level: unknown level \"loud\" (want debug, info, warn or error, with an optional +N or -N, or a number)")
+	require.EqualError(t, err, "hydra: "+path+": line 3: layers.A.level: unknown level \"loud\" (want debug, info, warn or error, with an optional +N or -N, or a number)\n"+
+		"hydra: "+path+": line 4: layers.A.destinations[0].type: unknown type \"nul\" (want file, stdout, console, stderr, writer, handler or null)")
 	var ce *configError
 	require.True(t, errors.As(err, &ce))
 	path = write("bad.json", "{\"layers\": 3}")

@@ -192,6 +192,15 @@ var configRules = map[reflect.Type]map[string]func(reflect.Value) string{
 			if v.String() == "" {
 				return "a destination needs a type (file, stdout, console, stderr, writer, handler or null)"
 			}
+			if _, err := parseType(v.String()); err != nil {
+				return fmt.Sprintf("unknown type %q (want file, stdout, console, stderr, writer, handler or null)", v.String())
+			}
+			return ""
+		},
+		"Format": func(v reflect.Value) string {
+			if _, err := parseFormat(v.String()); err != nil {
+				return fmt.Sprintf("unknown format %q (want text, json or console)", v.String())
+			}
 			return ""
 		},
 	},

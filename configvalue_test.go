@@ -135,7 +135,7 @@ func TestConfigRulesAreNews(t *testing.T) {
 			case reflect.Float64:
 				f.SetFloat(0)
 			case reflect.String:
-				f.SetString("")
+				f.SetString("bogus")
 			case reflect.Slice:
 				f.Set(reflect.Zero(f.Type()))
 			default:
