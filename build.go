@@ -110,6 +110,9 @@ func (c *core) buildTable(cfg Config, prev *table, dry bool) (*table, map[*layer
 	}
 	t.def = t.layers[cfg.DefaultLayer]
 	t.single = len(t.layerList) == 1
+	for _, name := range slices.Sorted(maps.Keys(c.layerObjs)) {
+		t.everLayers = append(t.everLayers, c.layerObjs[name])
+	}
 	return t, byLayer, nil
 }
 

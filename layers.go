@@ -18,8 +18,11 @@ import (
 type table struct {
 	layers    map[string]*layer
 	layerList []*layer // sorted by name
-	def       *layer
-	sinks     []*sink
+	// everLayers are the layers of this table and of the tables before
+	// it, for Stats' totals.
+	everLayers []*layer
+	def        *layer
+	sinks      []*sink
 	// single is set when there is one layer: every record goes there,
 	// unread until a destination takes it.
 	single bool

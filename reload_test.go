@@ -224,3 +224,21 @@ func TestAFailedReloadKeepsTheLevels(t *testing.T) {
 	assert.Contains(t, out.String(), "kept", "the level did not change")
 	assert.Equal(t, slog.LevelInfo, h.Stats().Layers[0].Level)
 }
+
+func TestReloadKeepsTheSkipCountsOfRemovedLayers(t *testing.T) {
+	cfg := Config{DefaultLayer: "A", Layers: map[string]Layer{
+		"A": {Destinations: []Destination{{Type: "null"}}},
+		"B": {Destinations: []Destination{{Type: "null"}}, RateLimit: &RateLimit{PerSecond: 1}},
+	}}
+	h := newTest(t, cfg)
+	l := slog.New(h).With("layer", "B")
+	for range 10 {
+		l.Info("x")
+	}
+	require.Equal(t, uint64(9), h.Stats().Throttled)
+	delete(cfg.Layers, "B")
+	require.NoError(t, h.Reload(cfg))
+	st := h.Stats()
+	assert.Equal(t, uint64(9), st.Throttled, "the totals never go down")
+	assert.Len(t, st.Layers, 1)
+}

@@ -12,8 +12,9 @@ import (
 // once in Written, Dropped or Failed: after Flush returns, and with no
 // records logged meanwhile, Accepted == Written + Dropped + Failed for
 // every destination. Accepted, Written, Dropped and Failed are sums over
-// Destinations; Throttled and Sampled are sums over Layers, of records
-// that never reached a destination.
+// Destinations; Throttled and Sampled count the records that never
+// reached a destination, summed over Layers and over the layers a Reload
+// removed, so that the totals never go down.
 type Stats struct {
 	Accepted, Written, Dropped, Failed uint64
 	Throttled, Sampled                 uint64
@@ -128,10 +129,11 @@ func (c *core) stats() Stats {
 	st.Unknown = c.unknown.records.Load()
 	st.Layers = make([]LayerStats, 0, len(t.layerList))
 	for _, l := range t.layerList {
-		ls := l.stats()
-		st.Throttled += ls.Throttled
-		st.Sampled += ls.Sampled
-		st.Layers = append(st.Layers, ls)
+		st.Layers = append(st.Layers, l.stats())
+	}
+	for _, l := range t.everLayers {
+		st.Throttled += l.throttled.Load()
+		st.Sampled += l.sampled.Load()
 	}
 	return st
 }
