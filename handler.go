@@ -34,9 +34,10 @@ type Handler struct {
 	layer *layer
 	// scope holds what WithAttrs and WithGroup bound; nil at the root.
 	scope *scope
-	// unknown is set when WithAttrs bound a layer name that is not
-	// configured: each record then counts in Stats.Unknown.
-	unknown bool
+	// unknown is the layer name WithAttrs bound when no such layer was
+	// configured: its records go to the default layer, counted in
+	// Stats.Unknown, until a Reload adds the layer.
+	unknown string
 }
 
 var _ slog.Handler = (*Handler)(nil)
@@ -152,6 +153,10 @@ func NewHandler(cfg Config) *Handler {
 // Enabled reports whether a record at level could reach a destination: of
 // the bound layer, if WithAttrs bound one, else of any layer.
 func (h *Handler) Enabled(_ context.Context, level slog.Level) bool {
+	if h.unknown != "" {
+		l, _ := h.c.unknownLayer(h.unknown)
+		return h.c.layerEnabled(l, level)
+	}
 	if h.layer != nil {
 		return h.c.layerEnabled(h.layer, level)
 	}
@@ -179,8 +184,11 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 			found = scan(&r, c.key, h.scope.openGroups() == 0)
 			l, fromCtx = c.layerFor(t, ctx, found.layer, found.found)
 		}
-	} else if h.unknown {
-		c.unknown.records.Add(1)
+	} else if h.unknown != "" {
+		var known bool
+		if l, known = c.unknownLayer(h.unknown); !known {
+			c.unknown.records.Add(1)
+		}
 	}
 	st := l.state.Load()
 	if st.gone { // bound to a layer a Reload removed
@@ -253,9 +261,9 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 			if a.Key == h2.c.key {
 				name := a.Value.String()
 				t := h2.c.table.Load()
-				h2.layer, h2.unknown = t.layers[name], false
+				h2.layer, h2.unknown = t.layers[name], ""
 				if h2.layer == nil {
-					h2.layer, h2.unknown = t.def, true
+					h2.layer, h2.unknown = t.def, name
 					h2.c.reportUnknown(t, name)
 				}
 				break
@@ -294,4 +302,15 @@ func (c *core) addContextAttrs(ctx context.Context, r *slog.Record) {
 	}
 	r.AddAttrs(attrs...) // copies them
 
+}
+
+// unknownLayer returns the layer named name in the table in use, if a
+// Reload added it, else the default layer, for a Handler bound to a name
+// that was not configured.
+func (c *core) unknownLayer(name string) (l *layer, known bool) {
+	t := c.table.Load()
+	if l, ok := t.layers[name]; ok {
+		return l, true
+	}
+	return t.def, false
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -94,4 +95,19 @@ func (s *sink) callOnDrop(dropped uint64) {
 		}
 	}()
 	s.onDrop(s.name, dropped)
+}
+
+// continueFrom takes up, for a sink a Reload built, the skip counts its
+// predecessors announced for the layers they share, so that records
+// announced before the Reload are not announced again. The predecessors
+// are done: nothing writes their notices any more.
+func (n *notices) continueFrom(layers []*layer, preds []*sink) {
+	for i, l := range layers {
+		for _, p := range preds {
+			if j := slices.Index(p.layerRefs, l); j >= 0 && j < len(p.notices.skipped) {
+				n.skipped[i][0] = max(n.skipped[i][0], p.notices.skipped[j][0])
+				n.skipped[i][1] = max(n.skipped[i][1], p.notices.skipped[j][1])
+			}
+		}
+	}
 }

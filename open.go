@@ -46,6 +46,14 @@ func (b *builder) openSinks() ([]*sink, error) {
 		for _, name := range sp.layers {
 			s.layerRefs = append(s.layerRefs, b.c.layerObj(name))
 		}
+		if b.prev != nil {
+			// Built by Reload: what its layers skipped so far is not news
+			// here (see notices.continueFrom).
+			s.notices.skipped = make([][2]uint64, len(s.layerRefs))
+			for i, l := range s.layerRefs {
+				s.notices.skipped[i] = [2]uint64{l.throttled.Load(), l.sampled.Load()}
+			}
+		}
 		s.out, s.file = open(s, sp)
 		if sp.typ == typeHandler {
 			s.inner, s.ctx = sp.handler, true
@@ -60,6 +68,7 @@ func (b *builder) openSinks() ([]*sink, error) {
 		}
 		switch {
 		case sp.sync:
+			s.syncDone = make(chan struct{})
 		case b.dry:
 			s.q = plannedQueue(sp.async)
 		default:

@@ -52,6 +52,8 @@ func (h *Handler) Reload(cfg Config) error {
 		return errors.New("hydra: Reload: the zero Handler cannot be reloaded; create a Handler with New")
 	}
 	cfg = withDefaults(cfg)
+	// The callbacks stay those New was given.
+	cfg.ReplaceAttr, cfg.OnError, cfg.OnDrop, cfg.ContextAttrs = c.cfg.ReplaceAttr, c.cfg.OnError, c.cfg.OnDrop, c.cfg.ContextAttrs
 	c.reloading <- struct{}{}
 	defer func() { <-c.reloading }()
 	if c.closed.Load() {
@@ -71,11 +73,13 @@ func (h *Handler) Reload(cfg Config) error {
 			retiring = append(retiring, s)
 		}
 	}
-	after := make(chan struct{}) // closed once every retired sink is done
 	for _, s := range t.sinks {
 		if !slices.Contains(prev.sinks, s) {
-			if len(retiring) > 0 {
-				s.after = after
+			for _, old := range retiring {
+				if old.spec.writesWhere(s.spec) {
+					s.after = append(s.after, old.done())
+					s.preds = append(s.preds, old)
+				}
 			}
 			s.start()
 		}
@@ -97,13 +101,18 @@ func (h *Handler) Reload(cfg Config) error {
 	for _, s := range retiring {
 		s.wait()
 	}
-	close(after)
 	c.retiredMu.Lock()
 	for _, s := range retiring {
 		c.retired = c.retired.plus(s.stats())
+		if err := s.errs.take(); err != nil {
+			c.errs.add(err) // for the next Flush or Close
+		}
 	}
 	c.retiring = nil
 	c.retiredMu.Unlock()
+	if c.closed.Load() {
+		return ErrClosed // Shutdown gave up on this Reload: no monitor to start
+	}
 	c.cfg.Layers, c.cfg.DefaultLayer, c.cfg.Async = cfg.Layers, cfg.DefaultLayer, cfg.Async
 	if !reflect.DeepEqual(cfg.Monitor, c.cfg.Monitor) {
 		c.stopMonitor(context.Background())
@@ -178,7 +187,8 @@ func (b *builder) keepSinks() {
 	}
 	for _, sp := range b.order {
 		for _, s := range b.prev.sinks {
-			if o := s.spec; o.sameSink(sp) && slices.Equal(o.layers, sp.layers) && shared(o) == shared(sp) {
+			if o := s.spec; o.sameSink(sp) && slices.Equal(o.layers, sp.layers) && shared(o) == shared(sp) &&
+				(o.fallback == nil || shared(o.fallback) == shared(sp.fallback)) {
 				sp.sink = s
 				sp.name = s.name
 				break
@@ -188,6 +198,26 @@ func (b *builder) keepSinks() {
 }
 
 func shared(sp *spec) bool { return sp.target != nil && sp.target.shared() }
+
+// writesWhere reports whether sinks built from sp and o write to a target
+// in common, their Fallbacks' included: a sink that replaces another
+// writes nothing there before the other is done. A target that cannot be
+// compared is taken to be the same as one of the same type declared at
+// the same place.
+func (sp *spec) writesWhere(o *spec) bool {
+	for _, a := range []*spec{sp, sp.fallback} {
+		for _, b := range []*spec{o, o.fallback} {
+			switch {
+			case a == nil || b == nil:
+			case a.key != nil && a.key == b.key:
+				return true
+			case a.key == nil && b.key == nil && a.typ == b.typ && a.where == b.where:
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // sameSink reports whether a sink built from sp would be the one built
 // from o: the same target and the same settings, its Fallback's included.
@@ -232,10 +262,12 @@ func (c *core) newScopeSlot() int { return int(c.nScoped.Add(1)) - 1 }
 func (h *Handler) reroute(ctx context.Context, r *slog.Record, l *layer, old *layerState, retired []*sink) error {
 	var err error
 	whole := true // no sink of old took the record
+	var took []*sink
 	for i := range old.routes {
 		rt := &old.routes[i]
 		if !slices.Contains(retired, rt.sink) && (!rt.hasLevel || r.Level >= rt.level.get()) {
 			whole = false
+			took = append(took, rt.sink)
 		}
 	}
 	for len(retired) > 0 {
@@ -246,7 +278,12 @@ func (h *Handler) reroute(ctx context.Context, r *slog.Record, l *layer, old *la
 		var again []*sink
 		for i := range st.routes {
 			rt := &st.routes[i]
-			replaces := slices.ContainsFunc(retired, func(s *sink) bool { return s.spec.key != nil && s.spec.key == rt.sink.spec.key })
+			replaces := !slices.Contains(took, rt.sink) && slices.ContainsFunc(retired, func(s *sink) bool {
+				if s.spec.key == nil { // a target of its own: replaced by a new sink of the same type without a key
+					return rt.sink.spec.key == nil && rt.sink.spec.typ == s.spec.typ && !slices.ContainsFunc(old.routes, func(o route) bool { return o.sink == rt.sink })
+				}
+				return s.spec.key == rt.sink.spec.key
+			})
 			if (!whole && !replaces) || (rt.hasLevel && r.Level < rt.level.get()) {
 				continue
 			}

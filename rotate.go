@@ -115,6 +115,9 @@ func (s *sink) eachFile(op string, do func(logFile) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
+		if s.retired || (s.q != nil && s.q.retired.Load()) {
+			return nil // replaced by Reload: its successor has the file
+		}
 		return ErrClosed
 	}
 	var errs []error

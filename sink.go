@@ -28,11 +28,17 @@ type sink struct {
 	// fallbackFile is the file of a file Fallback, for Rotate and Reopen.
 	fallbackFile logFile
 	spec         *spec // what it was built from, for Reload to compare
-	// after is closed once the sinks that a Reload replaced by this one
-	// are done: it writes nothing before, and opens its laterFiles then.
-	// nil: nothing to wait for.
-	after chan struct{}
-	later []*laterFile
+	// after are the done channels of the sinks a Reload retired that
+	// write where this one does: it writes nothing before they are all
+	// closed, and opens its laterFiles then. Set before the sink is
+	// published, read only after.
+	after     []<-chan struct{}
+	preds     []*sink // the sinks of after, whose notices it continues
+	later     []*laterFile
+	laterOnce sync.Once
+	// syncDone is closed once a Sync sink's output is closed: what a
+	// successor waits for (an asynchronous sink's is queue.done).
+	syncDone chan struct{}
 	// streamQueue is true for an asynchronous text or JSON destination:
 	// Handle queues straight to q, with no context to carry.
 	streamQueue bool
@@ -91,6 +97,7 @@ func orBackground(ctx context.Context) context.Context {
 // writeSync writes a record on the caller's goroutine. Errors are returned
 // to the caller as well as reported like asynchronous ones.
 func (s *sink) writeSync(ctx context.Context, r *slog.Record, sc *scope) error {
+	s.awaitPredecessors() // before mu: Shutdown and Rotate take it
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -100,7 +107,6 @@ func (s *sink) writeSync(ctx context.Context, r *slog.Record, sc *scope) error {
 		s.closedDrops.Add(1)
 		return ErrClosed
 	}
-	s.awaitPredecessors()
 	s.accepted.Add(1)
 	s.writeNotices(false)
 	// The entry lives in the sink, not on the stack: handing a pointer to
@@ -167,18 +173,31 @@ func (s *sink) wait() {
 
 // awaitPredecessors holds the first write of a sink a Reload built until
 // the sinks it replaced are done, then opens its files. The consumer (or,
-// for a Sync sink, the caller holding mu) calls it.
+// for a Sync sink, every caller, before it takes mu) calls it.
 func (s *sink) awaitPredecessors() {
-	if s.after == nil {
+	if len(s.after) == 0 {
 		return
 	}
-	<-s.after
-	s.after = nil
-	for _, f := range s.later {
-		if err := f.open(); err != nil {
-			s.report(fmt.Errorf("hydra: %s: open %s: %w", s.label, f.path, err))
-		}
+	for _, done := range s.after {
+		<-done
 	}
+	s.laterOnce.Do(func() {
+		s.notices.continueFrom(s.layerRefs, s.preds)
+		for _, f := range s.later {
+			if err := f.open(); err != nil {
+				s.report(fmt.Errorf("hydra: %s: open %s: %w", s.label, f.path, err))
+			}
+		}
+	})
+}
+
+// done returns a channel closed once the sink is done: its queue drained
+// and its output closed.
+func (s *sink) done() <-chan struct{} {
+	if s.q != nil {
+		return s.q.done
+	}
+	return s.syncDone
 }
 
 // closeOutput closes the output once: after it a Sync sink drops records
@@ -190,6 +209,9 @@ func (s *sink) closeOutput() {
 		return
 	}
 	s.closed = true
+	if s.syncDone != nil {
+		defer close(s.syncDone)
+	}
 	if s.q == nil { // a Sync sink: its pending notices are written here
 		s.writeNotices(true)
 		s.settle(s.out.flush())
