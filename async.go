@@ -122,7 +122,7 @@ func (q *queue) dropped() uint64 {
 type roomSignal struct {
 	waiters atomic.Int32
 	tokens  chan struct{} // capacity: the ring's, so a token is never lost
-	closed  chan struct{} // closed by Shutdown
+	closed  chan struct{} // closed when the ring closes: by Shutdown, or when Reload retires the sink
 }
 
 // freed tells a waiter, if any, that a slot was freed. With no waiter it

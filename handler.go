@@ -301,7 +301,6 @@ func (c *core) addContextAttrs(ctx context.Context, r *slog.Record) {
 		resolveAttrs(attrs)
 	}
 	r.AddAttrs(attrs...) // copies them
-
 }
 
 // unknownLayer returns the layer named name in the table in use, if a

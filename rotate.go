@@ -63,7 +63,7 @@ func (l *laterFile) file() (*logfile.File, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.f == nil && l.err == nil {
-		return nil, errors.New("the file is not open yet") // never: the sink waits for open
+		return nil, errors.New("the file is not open yet") // Write never sees this: the sink opens it first
 	}
 	return l.f, l.err
 }

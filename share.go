@@ -181,7 +181,7 @@ func (b *builder) nameSinks() {
 	}
 }
 
-// label names a sink in errors: its name and its layers.
+// sinkLabel names a sink in errors: its name and its layers.
 func (sp *spec) sinkLabel() string {
 	noun := "layer"
 	if len(sp.layers) > 1 {
