@@ -118,7 +118,7 @@ func (h *Handler) Reload(cfg Config) error {
 		c.stopMonitor(context.Background())
 		c.cfg.Monitor = cfg.Monitor
 		if cfg.Monitor != nil {
-			c.startMonitor(h, *cfg.Monitor)
+			c.startMonitor(&Handler{c: c}, *cfg.Monitor) // not h: its With attributes are not the monitor's
 		}
 	}
 	return nil
