@@ -379,3 +379,22 @@ func TestReloadKeepsTheCallbacksOfNew(t *testing.T) {
 	h.Flush(context.Background())
 	assert.Len(t, heard.get(), 1, "OnError New was given hears the write error")
 }
+
+// A Monitor that Reload starts logs through the root Handler: the
+// attributes of the Handler Reload was called on stay out of its records.
+func TestReloadStartsTheMonitorOnTheRoot(t *testing.T) {
+	mon := &syncBuffer{}
+	cfg := Config{DefaultLayer: "APP", Layers: map[string]Layer{
+		"APP": {Destinations: []Destination{{Type: "null"}}},
+		"MON": {Destinations: []Destination{{Type: "writer", Writer: mon, Format: "json"}}},
+	}}
+	h := newTest(t, cfg)
+	derived := slog.New(h).With("request_id", "r-1").Handler().(*Handler)
+	cfg.Monitor = &Monitor{Layer: "MON", Interval: time.Millisecond}
+	require.NoError(t, derived.Reload(cfg))
+	require.True(t, waitFor(5*time.Second, func() bool { return len(mon.Bytes()) > 0 }))
+	require.NoError(t, h.Close())
+	rec := jsonRecords(t, mon.Bytes())[0]
+	assert.Equal(t, StatsMessage, rec["msg"])
+	assert.NotContains(t, rec, "request_id")
+}
