@@ -102,6 +102,8 @@ func TestHTTPAnswers(t *testing.T) {
 			wantInText: "503 Service Unavailable"},
 		{name: "503 Retry-After date", status: 503, wantRetry: true, wantAfter: 30 * time.Second, header: map[string]string{
 			"Date": date.Format(http.TimeFormat), "Retry-After": date.Add(30 * time.Second).Format(http.TimeFormat)}},
+		{name: "503 Retry-After date passed", status: 503, wantRetry: true, header: map[string]string{
+			"Date": date.Format(http.TimeFormat), "Retry-After": date.Add(-time.Minute).Format(http.TimeFormat)}},
 		{name: "503 Retry-After garbage", status: 503, header: map[string]string{"Retry-After": "soon"}, wantRetry: true},
 		{name: "429", status: 429, header: map[string]string{"Retry-After": "1"}, wantRetry: true, wantAfter: time.Second,
 			wantInText: "429 Too Many Requests"},
