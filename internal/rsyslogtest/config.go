@@ -140,6 +140,7 @@ func (s *Server) config(f configFiles, tls *TLSFiles, driver string) string {
 	} {
 		w(`  property(outname=%q name=%q format="jsonf")`, p[0], p[1])
 	}
+	w(`  property(outname="timestamp" name="timereported" dateFormat="rfc3339" format="jsonf")`)
 	w("}")
 	w(`ruleset(name="rsyslogtest") {`)
 	w(`  if $msgid == %s then {`, quote(ProbeMsgID))

@@ -24,6 +24,10 @@ type Message struct {
 	// an RFC 5424 message had "-". For an RFC 3164 message AppName and
 	// ProcID come from the TAG and MsgID is "-".
 	Hostname, AppName, ProcID, MsgID string
+	// Timestamp is the TIMESTAMP of the header as rsyslog parsed it, in
+	// RFC 3339 (timereported); for RFC 3164, which has no year or zone,
+	// rsyslog supplies them.
+	Timestamp string
 	// Tag is rsyslog's syslogtag ("app[123]" for either format).
 	Tag string
 	// Input is the rsyslog input that received it: "imtcp", "imudp" or
@@ -40,16 +44,17 @@ type Message struct {
 
 // line is a line of Out: rsyslog writes every property as a string.
 type line struct {
-	Facility string `json:"facility"`
-	Severity string `json:"severity"`
-	Hostname string `json:"hostname"`
-	AppName  string `json:"appname"`
-	ProcID   string `json:"procid"`
-	MsgID    string `json:"msgid"`
-	Tag      string `json:"tag"`
-	Input    string `json:"input"`
-	Msg      string `json:"msg"`
-	RawMsg   string `json:"rawmsg"`
+	Facility  string `json:"facility"`
+	Severity  string `json:"severity"`
+	Hostname  string `json:"hostname"`
+	AppName   string `json:"appname"`
+	ProcID    string `json:"procid"`
+	MsgID     string `json:"msgid"`
+	Tag       string `json:"tag"`
+	Input     string `json:"input"`
+	Msg       string `json:"msg"`
+	RawMsg    string `json:"rawmsg"`
+	Timestamp string `json:"timestamp"`
 }
 
 // Messages returns the messages in Out, in the order rsyslogd wrote them;
@@ -87,7 +92,7 @@ func (s *Server) messages() ([]Message, error) {
 		}
 		m := Message{
 			Hostname: l.Hostname, AppName: l.AppName, ProcID: l.ProcID, MsgID: l.MsgID,
-			Tag: l.Tag, Input: l.Input, Msg: l.Msg, RawMsg: l.RawMsg, Raw: string(raw),
+			Timestamp: l.Timestamp, Tag: l.Tag, Input: l.Input, Msg: l.Msg, RawMsg: l.RawMsg, Raw: string(raw),
 		}
 		if m.Facility, err = strconv.Atoi(l.Facility); err != nil {
 			return nil, fmt.Errorf("rsyslogtest: %s line %d: facility: %w", s.Out, n, err)
