@@ -49,6 +49,12 @@ func tlsDriver() (driver, missing string) {
 		m, _ := filepath.Glob(pattern) // only a malformed pattern is an error
 		dirs = append(dirs, m...)
 	}
+	return tlsDriverIn(dirs)
+}
+
+// tlsDriverIn is tlsDriver looking in the module directories dirs: the
+// first that holds imtcp.so is rsyslog's.
+func tlsDriverIn(dirs []string) (driver, missing string) {
 	for _, d := range dirs {
 		if _, err := os.Stat(filepath.Join(d, "imtcp.so")); err != nil {
 			continue

@@ -157,16 +157,32 @@ func TestServerLongMessage(t *testing.T) {
 	}
 }
 
-func TestStartTLSWithoutDriver(t *testing.T) {
-	if findRsyslogd() == "" {
-		t.Skip("rsyslogd not installed (" + installHint + ")")
+func TestTLSDriver(t *testing.T) {
+	tests := []struct {
+		name        string
+		modules     []string
+		wantDriver  string
+		wantMissing string
+	}{
+		{"gtls", []string{"imtcp.so", "lmnsd_ptcp.so", "lmnsd_gtls.so"}, "gtls", ""},
+		{"ossl only", []string{"imtcp.so", "lmnsd_ossl.so"}, "ossl", ""},
+		{"both", []string{"imtcp.so", "lmnsd_gtls.so", "lmnsd_ossl.so"}, "gtls", ""},
+		{"none", []string{"imtcp.so", "lmnsd_ptcp.so"}, "", "apt-get install -y rsyslog-gnutls"},
+		{"no module directory", nil, "gtls", ""},
 	}
-	driver, missing := tlsDriver()
-	if driver != "" {
-		t.Skipf("TLS driver %s installed", driver)
-	}
-	if !strings.Contains(missing, "rsyslog-gnutls") {
-		t.Errorf("skip reason %q does not name the package rsyslog-gnutls", missing)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, m := range tt.modules {
+				if err := os.WriteFile(dir+"/"+m, nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			driver, missing := tlsDriverIn([]string{dir})
+			if driver != tt.wantDriver || !strings.Contains(missing, tt.wantMissing) || (tt.wantMissing == "") != (missing == "") {
+				t.Errorf("tlsDriverIn = %q, %q; want %q, one containing %q", driver, missing, tt.wantDriver, tt.wantMissing)
+			}
+		})
 	}
 }
 
