@@ -84,7 +84,7 @@ func (s *Server) waitReady(p *process, run int, deadline time.Time) error {
 				names[i] = pr.name
 			}
 			return fmt.Errorf("rsyslogtest: rsyslogd not ready on %s within %v (last error: %v)",
-				strings.Join(names, ", "), readyTimeout, lastErr)
+				strings.Join(names, ", "), s.readyTimeout, lastErr)
 		}
 		time.Sleep(readyPoll)
 	}

@@ -72,6 +72,7 @@ type Server struct {
 	Config string
 
 	bin, pidFile, stderr, probes string
+	readyTimeout                 time.Duration // the bound of the wait for readiness
 
 	mu   sync.Mutex
 	proc *process // nil when stopped; guarded by mu
@@ -119,6 +120,8 @@ func Start(t testing.TB, opts Options) *Server {
 		pidFile: filepath.Join(dir, "rsyslogd.pid"),
 		stderr:  filepath.Join(dir, "rsyslogd.stderr"),
 		probes:  filepath.Join(dir, "probes.log"),
+
+		readyTimeout: readyTimeout,
 	}
 	var err error
 	if opts.TCP {
@@ -212,7 +215,7 @@ func (s *Server) run() error {
 	s.runs++
 	run := s.runs
 	s.mu.Unlock()
-	if err := s.waitReady(p, run, time.Now().Add(readyTimeout)); err != nil {
+	if err := s.waitReady(p, run, time.Now().Add(s.readyTimeout)); err != nil {
 		return errors.Join(err, s.stop(syscall.SIGKILL), s.diagnostics())
 	}
 	return nil

@@ -5,6 +5,7 @@ package rsyslogtest
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -137,6 +138,32 @@ func TestServerRestartRunning(t *testing.T) {
 	got := s.WaitMessages(t, 1, waitTimeout)
 	if len(got) != 1 || got[0].MsgID != "after-restart" {
 		t.Fatalf("messages %+v, want one with msgid after-restart", got)
+	}
+}
+
+func TestServerRestartPortTaken(t *testing.T) {
+	s := Start(t, Options{TCP: true})
+	s.Stop()
+	l, err := net.Listen("tcp", s.TCPAddr)
+	if err != nil {
+		t.Skipf("port of the stopped rsyslogd taken meanwhile: %v", err)
+	}
+	defer l.Close()
+	s.readyTimeout = time.Second
+	err = s.run()
+	if err == nil {
+		t.Fatal("run succeeded with its TCP port taken")
+	}
+	for _, want := range []string{"not ready on tcp", "Address already in use"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+	s.mu.Lock()
+	running := s.proc != nil
+	s.mu.Unlock()
+	if running {
+		t.Error("rsyslogd still recorded as running after a failed start")
 	}
 }
 
