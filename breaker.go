@@ -66,13 +66,14 @@ func (o *breakerOutput) add(e *entry) result {
 }
 
 // failover settles the unsettled records that res reports: an output
-// reports its records in the order it took them, written ones first.
+// reports its records in the order it took them, written ones first, then
+// those its disk buffer took.
 // Those that failed go to the fallback.
 func (o *breakerOutput) failover(res result) result {
 	if o.fallback == nil {
 		return res
 	}
-	clear(o.take(res.written)) // written: drop the copies
+	clear(o.take(res.written + res.buffered)) // written or kept on disk: drop the copies
 	failed := o.take(res.failed)
 	for i := range failed {
 		if !failed[i].notice { // a notice is not a record: the fallback writes its own
@@ -126,7 +127,7 @@ func (o *breakerOutput) observe(res result) result {
 			o.opened.Add(1)
 			o.openedAt = time.Now()
 		}
-	case res.written > 0:
+	case res.written > 0 || res.buffered > 0:
 		o.failed = 0
 		o.state.Store(breakerClosed)
 	}

@@ -95,7 +95,8 @@ type Layer struct {
 // Destination is one place a layer's records go.
 type Destination struct {
 	// Type is "file", "stdout" (or "console"), "stderr", "writer",
-	// "handler" or "null".
+	// "handler" or "null"; or, to send records over the network, "syslog",
+	// "tcp", "udp" or "http" (see [NetworkOptions]).
 	Type string
 	// Path is the file to write; required for "file", unused otherwise.
 	// Destinations whose cleaned absolute paths are equal share one file
@@ -105,7 +106,9 @@ type Destination struct {
 	// JSONHandler output, or "console", text for people at a terminal:
 	// "15:04:05.000 INF message  key=value", colored when the output is a
 	// terminal (never a file), unless NO_COLOR is set and not empty or
-	// TERM is "dumb". Any case. Not used by "handler" and "null".
+	// TERM is "dumb". Any case. Not used by "handler" and "null". An
+	// "http" destination writes "json" unless told "text"; network
+	// destinations take no "console".
 	Format string
 	// Level is the destination's own minimum level, checked after the
 	// layer's. nil means the layer's level only.
@@ -144,8 +147,37 @@ type Destination struct {
 	// Fallback takes the records while the Breaker is open, for instance a
 	// local file for a network sink. It needs a Breaker, is written by the
 	// destination's consumer, and takes Type, Format and the fields of its
-	// type only. nil: records are dropped while the breaker is open.
+	// type only; it cannot be a network destination. nil: records are
+	// dropped while the breaker is open.
 	Fallback *Destination
+
+	// Address is where a "syslog", "tcp" or "udp" destination sends its
+	// records: "tcp://host:port", "udp://host:port", "tls://host:port"
+	// (TCP with TLS, see TLS), or, for syslog, "unix:///dev/log" (the
+	// local syslog daemon's datagram socket). Over a stream, syslog
+	// messages are framed by octet counting (RFC 6587) and tcp records
+	// end with a newline; over a datagram socket each record is one
+	// datagram.
+	Address string
+	// URL is where an "http" destination POSTs its batches: "http://…" or
+	// "https://…" (see TLS).
+	URL string
+	// Syslog configures a "syslog" destination; nil means the defaults of
+	// [SyslogOptions].
+	Syslog *SyslogOptions
+	// HTTP configures an "http" destination; nil means the defaults of
+	// [HTTPOptions].
+	HTTP *HTTPOptions
+	// TLS configures the certificates of a "tls://" Address or an
+	// "https://" URL; nil means the system's authorities.
+	TLS *TLSOptions
+	// Network configures the connection of a network destination; nil
+	// means the defaults of [NetworkOptions].
+	Network *NetworkOptions
+	// Buffer keeps on disk what a network destination could not send yet
+	// (see [DiskBuffer]); nil keeps nothing but the queue. Not for "udp"
+	// or syslog over udp://, which cannot tell a lost datagram.
+	Buffer *DiskBuffer
 }
 
 const (

@@ -14,6 +14,9 @@ func (s *sink) run() {
 	q := s.q
 	defer close(q.done)
 	s.awaitPredecessors()
+	if s.net != nil && s.net.disk != nil {
+		s.net.disk.start()
+	}
 	for {
 		s.batch()
 		if q.abandon.Load() {

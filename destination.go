@@ -26,6 +26,10 @@ const (
 	typeWriter
 	typeHandler
 	typeNull
+	typeSyslog
+	typeTCP
+	typeUDP
+	typeHTTP
 )
 
 // typeRules says what each type of destination is made of. The fields that
@@ -35,14 +39,48 @@ var typeRules = [...]struct {
 	stream  bool   // formats records (Format applies) and writes them to an io.Writer
 	queue   bool   // may have a queue (Async applies); a null destination never waits
 	breaker bool   // may fail, so a Breaker applies
+	net     bool   // sends over the network (network.go): no Sync, no console
 }{
-	typeFile:    {"file", true, true, true},
-	typeStdout:  {"stdout", true, true, true},
-	typeStderr:  {"stderr", true, true, true},
-	typeWriter:  {"writer", true, true, true},
-	typeHandler: {"handler", false, true, true},
-	typeNull:    {"null", false, false, false},
+	typeFile:    {"file", true, true, true, false},
+	typeStdout:  {"stdout", true, true, true, false},
+	typeStderr:  {"stderr", true, true, true, false},
+	typeWriter:  {"writer", true, true, true, false},
+	typeHandler: {"handler", false, true, true, false},
+	typeNull:    {"null", false, false, false, false},
+	typeSyslog:  {"syslog", true, true, true, true},
+	typeTCP:     {"tcp", true, true, true, true},
+	typeUDP:     {"udp", true, true, true, true},
+	typeHTTP:    {"http", true, true, true, true},
 }
+
+// typeSet is a set of destination types, for the fields several types
+// share.
+type typeSet uint16
+
+func typesOf(ts ...destType) typeSet {
+	var s typeSet
+	for _, t := range ts {
+		s |= 1 << t
+	}
+	return s
+}
+
+func (s typeSet) has(t destType) bool { return s&(1<<t) != 0 }
+
+func (s typeSet) String() string {
+	var names []string
+	for t := typeFile; t <= typeHTTP; t++ {
+		if s.has(t) {
+			names = append(names, t.String())
+		}
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+var netTypes = typesOf(typeSyslog, typeTCP, typeUDP, typeHTTP)
 
 func (t destType) String() string { return typeRules[t].name }
 
@@ -50,15 +88,22 @@ func (t destType) String() string { return typeRules[t].name }
 // required is set, an error with any other type.
 var typeFields = [...]struct {
 	name     string
-	of       destType
+	of       typeSet
 	required bool
 	set      func(*Destination) bool
 }{
-	{"Path", typeFile, true, func(d *Destination) bool { return d.Path != "" }},
-	{"Writer", typeWriter, true, func(d *Destination) bool { return d.Writer != nil }},
-	{"Handler", typeHandler, true, func(d *Destination) bool { return d.Handler != nil }},
-	{"Rotation, FileMode or DirMode", typeFile, false, func(d *Destination) bool {
+	{"Path", typesOf(typeFile), true, func(d *Destination) bool { return d.Path != "" }},
+	{"Writer", typesOf(typeWriter), true, func(d *Destination) bool { return d.Writer != nil }},
+	{"Handler", typesOf(typeHandler), true, func(d *Destination) bool { return d.Handler != nil }},
+	{"Rotation, FileMode or DirMode", typesOf(typeFile), false, func(d *Destination) bool {
 		return d.Rotation != Rotation{} || d.FileMode != 0 || d.DirMode != 0
+	}},
+	{"Address", typesOf(typeSyslog, typeTCP, typeUDP), true, func(d *Destination) bool { return d.Address != "" }},
+	{"URL", typesOf(typeHTTP), true, func(d *Destination) bool { return d.URL != "" }},
+	{"Syslog", typesOf(typeSyslog), false, func(d *Destination) bool { return d.Syslog != nil }},
+	{"HTTP", typesOf(typeHTTP), false, func(d *Destination) bool { return d.HTTP != nil }},
+	{"TLS, Network or Buffer", netTypes, false, func(d *Destination) bool {
+		return d.TLS != nil || d.Network != nil || d.Buffer != nil
 	}},
 }
 
@@ -68,25 +113,41 @@ func parseType(s string) (destType, error) {
 	if name == "console" {
 		return typeStdout, nil
 	}
-	for t := typeFile; t <= typeNull; t++ {
+	for t := typeFile; t <= typeHTTP; t++ {
 		if typeRules[t].name == name {
 			return t, nil
 		}
 	}
 	if s == "" {
-		return 0, errors.New("Type is required (file, stdout, stderr, writer, handler or null)")
+		return 0, errors.New("Type is required (file, stdout, stderr, writer, handler, null, syslog, tcp, udp or http)")
 	}
-	return 0, fmt.Errorf("unknown Type %q (want file, stdout, console, stderr, writer, handler or null)", s)
+	return 0, fmt.Errorf("unknown Type %q (want file, stdout, console, stderr, writer, handler, null, syslog, tcp, udp or http)", s)
 }
 
 // label names a destination in messages: "file \"app.log\"", "stdout".
 func (sp *spec) label() string { return destLabel(sp.typ, sp.path) }
 
-func destLabel(t destType, path string) string {
-	if t == typeFile && path != "" {
-		return fmt.Sprintf("file %q", path)
+// destLabel names a destination of type t that writes to where (a file's
+// path, a network destination's address), if known.
+func destLabel(t destType, where string) string {
+	if where != "" && (t == typeFile || typeRules[t].net) {
+		return fmt.Sprintf("%s %q", t, where)
 	}
 	return t.String()
+}
+
+// destTarget returns what a destination names as its target: a file's
+// path, a network destination's address or URL (without a password).
+func destTarget(t destType, d *Destination) string {
+	switch {
+	case t == typeFile:
+		return d.Path
+	case t == typeHTTP:
+		return redactURL(d.URL)
+	case typeRules[t].net:
+		return d.Address
+	}
+	return ""
 }
 
 // checkDestination returns what is wrong with the fields of d, a
@@ -95,9 +156,9 @@ func checkDestination(t destType, d *Destination) []error {
 	var errs []error
 	for _, f := range typeFields {
 		switch set := f.set(d); {
-		case f.of == t && f.required && !set:
+		case f.of.has(t) && f.required && !set:
 			errs = append(errs, fmt.Errorf("%s is required", f.name))
-		case f.of != t && set:
+		case !f.of.has(t) && set:
 			errs = append(errs, fmt.Errorf("%s is only for %s destinations", f.name, f.of))
 		}
 	}
@@ -113,6 +174,7 @@ func checkDestination(t destType, d *Destination) []error {
 	if d.Format != "" && !typeRules[t].stream {
 		errs = append(errs, fmt.Errorf("Format does not apply to %s destinations", t))
 	}
+
 	if d.Async != nil {
 		switch {
 		case !typeRules[t].queue:
@@ -167,9 +229,15 @@ func (b *builder) settings(where string, d Destination) (*spec, any) {
 			errs = append(errs, err)
 		}
 	}
+	var ns *netSpec
+	if typeRules[t].net && len(errs) == 0 {
+		var nerrs []error
+		ns, nerrs = netSettings(t, &d)
+		errs = append(errs, nerrs...)
+	}
 	if len(errs) > 0 {
 		for _, err := range errs {
-			b.errorf("%s (%s): %v", where, destLabel(t, d.Path), err)
+			b.errorf("%s (%s): %v", where, destLabel(t, destTarget(t, &d)), err)
 		}
 		return nil, nil
 	}
@@ -193,6 +261,13 @@ func (b *builder) settings(where string, d Destination) (*spec, any) {
 	if t == typeFile {
 		sp.path, sp.real = d.Path, real
 		sp.name = "file:" + filepath.Clean(d.Path)
+	}
+	if ns != nil {
+		sp.net, sp.path = ns, ns.target
+		sp.name = t.String() + ":" + ns.target
+		if t == typeHTTP && d.Format == "" {
+			sp.format = formatJSON
+		}
 	}
 	return sp, targetKey(t, &d, real)
 }
@@ -220,6 +295,10 @@ func targetKey(t destType, d *Destination, real string) any {
 			return d.Handler
 		}
 		return nil
+	case typeSyslog, typeTCP, typeUDP:
+		return t.String() + ":" + d.Address
+	case typeHTTP:
+		return t.String() + ":" + d.URL
 	}
 	return t.String()
 }
@@ -251,7 +330,7 @@ type spec struct {
 	typ      destType
 	name     string // the sink's name in Stats
 	where    string // where it was first declared, for messages
-	path     string
+	path     string // file: as written; network: the address or URL
 	real     string // file: the absolute path, symbolic links resolved
 	format   destFormat
 	rotation Rotation
@@ -266,5 +345,6 @@ type spec struct {
 	target   *target // nil for targets that cannot be compared
 	sink     *sink
 	breaker  *Breaker
-	fallback *spec // the Fallback's settings; it has no sink of its own
+	fallback *spec    // the Fallback's settings; it has no sink of its own
+	net      *netSpec // network destinations: their settings
 }

@@ -132,6 +132,9 @@ func (c *core) abandon(cause error) error {
 	n := c.unwritten()
 	c.closeOnce.Do(c.closeQueues)
 	for _, s := range c.sinks() {
+		if s.nctl != nil {
+			s.nctl.giveUp() // before the queue: a network output may be waiting to retry
+		}
 		if s.q != nil {
 			s.q.abandon.Store(true)
 			s.q.wake()

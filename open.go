@@ -22,9 +22,9 @@ import (
 func (b *builder) openSinks() ([]*sink, error) {
 	var errs []error
 	var opened []*logfile.File
-	var sinks []*sink
+	var sinks, fresh []*sink
 	open := func(s *sink, sp *spec) (output, logFile) {
-		out, f, err := b.newOutput(sp)
+		out, f, err := b.newOutput(sp, s)
 		switch f := f.(type) {
 		case *logfile.File:
 			opened = append(opened, f)
@@ -54,6 +54,10 @@ func (b *builder) openSinks() ([]*sink, error) {
 				s.notices.skipped[i] = [2]uint64{l.throttled.Load(), l.sampled.Load()}
 			}
 		}
+		fresh = append(fresh, s)
+		if sp.net != nil {
+			s.nctl = newNetControl()
+		}
 		s.out, s.file = open(s, sp)
 		if sp.typ == typeHandler {
 			s.inner, s.ctx = sp.handler, true
@@ -65,6 +69,11 @@ func (b *builder) openSinks() ([]*sink, error) {
 				s.ctx = s.ctx || sp.fallback.typ == typeHandler
 			}
 			s.out = newBreakerOutput(*sp.breaker, s.out, fallback)
+		}
+		if no, ok := s.out.(*netOutput); ok {
+			s.net = no
+		} else if br, ok := s.out.(*breakerOutput); ok {
+			s.net, _ = br.primary.(*netOutput)
 		}
 		switch {
 		case sp.sync:
@@ -82,6 +91,11 @@ func (b *builder) openSinks() ([]*sink, error) {
 		for _, f := range opened {
 			f.Close()
 		}
+		for _, s := range fresh {
+			if s.net != nil {
+				s.net.close() // releases its disk buffer
+			}
+		}
 		return nil, errors.Join(errs...)
 	}
 	return sinks, nil
@@ -92,7 +106,14 @@ func (b *builder) openSinks() ([]*sink, error) {
 // opened, and returned; or, when a sink of the table in use that Reload
 // replaces writes the same file, it is a laterFile, opened when that sink
 // is done.
-func (b *builder) newOutput(sp *spec) (output, logFile, error) {
+func (b *builder) newOutput(sp *spec, s *sink) (output, logFile, error) {
+	if typeRules[sp.typ].net {
+		if b.dry {
+			return discardOutput{}, nil, nil
+		}
+		out, err := b.newNetOutput(sp, s)
+		return out, nil, err
+	}
 	var w io.Writer
 	var file logFile
 	var closer io.Closer // nil unless hydra opened the file

@@ -1,7 +1,7 @@
 // This file owns the outputs: where a sink's records end up, and what an
 // output says of them. Stream outputs (file, stdout, stderr, writer) are in
-// stream.go, the Breaker's in breaker.go; the handler and null outputs are
-// here.
+// stream.go, network outputs in network.go, the Breaker's in breaker.go;
+// the handler and null outputs are here.
 
 package hydra
 
@@ -35,11 +35,14 @@ type result struct {
 	failed   int // whose write failed
 	diverted int // written to the Fallback while the Breaker was open
 	dropped  int // dropped while the Breaker was open, with no Fallback
+	// buffered went to a network destination's disk buffer: not settled
+	// yet, and counted by the buffer (see replayer), not by the sink.
+	buffered int
 	err      error
 }
 
 func (r result) plus(o result) result {
-	return result{r.written + o.written, r.failed + o.failed, r.diverted + o.diverted, r.dropped + o.dropped, errors.Join(r.err, o.err)}
+	return result{r.written + o.written, r.failed + o.failed, r.diverted + o.diverted, r.dropped + o.dropped, r.buffered + o.buffered, errors.Join(r.err, o.err)}
 }
 
 // handlerOutput hands records to a slog.Handler, one call per record.

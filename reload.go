@@ -213,6 +213,8 @@ func (sp *spec) writesWhere(o *spec) bool {
 				return true
 			case a.key == nil && b.key == nil && a.typ == b.typ && a.where == b.where:
 				return true
+			case a.net != nil && b.net != nil && a.net.buffer != nil && b.net.buffer != nil && a.net.buffer.Dir == b.net.buffer.Dir:
+				return true // one disk buffer: the new sink opens it once the old one closed it
 			}
 		}
 	}
@@ -229,7 +231,8 @@ func (sp *spec) sameSink(o *spec) bool {
 		sp.format == o.format && sp.rotation == o.rotation &&
 		sp.fileMode == o.fileMode && sp.dirMode == o.dirMode &&
 		sp.sync == o.sync && (sp.sync || sameAsync(sp.async, o.async)) &&
-		reflect.DeepEqual(sp.breaker, o.breaker) && sp.fallback.sameSink(o.fallback)
+		reflect.DeepEqual(sp.breaker, o.breaker) && sp.net.equal(o.net) &&
+		sp.fallback.sameSink(o.fallback)
 }
 
 // lockFor returns the lock of the target key: one per target for as long

@@ -20,6 +20,13 @@ func (s *sink) report(err error) {
 	}
 }
 
+// warn passes err to Config.OnError only: it is news, not a failure.
+func (s *sink) warn(err error) {
+	if perr := callOnError(s.onError, err); perr != nil {
+		s.errs.add(perr)
+	}
+}
+
 // callOnError calls onError, if set, with err, and returns the panic it
 // recovered from it as an error, if any: a callback's panic must not end
 // the goroutine that reports, a consumer or a caller.

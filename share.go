@@ -127,6 +127,8 @@ func (sp *spec) differs(o *spec) string {
 		return "Async"
 	case sp.breaker != nil || o.breaker != nil:
 		return "Breaker" // a destination with a breaker keeps its own
+	case !sp.net.equal(o.net):
+		return "Syslog, HTTP, TLS, Network or Buffer"
 	}
 	return ""
 }

@@ -39,6 +39,10 @@ type sink struct {
 	// syncDone is closed once a Sync sink's output is closed: what a
 	// successor waits for (an asynchronous sink's is queue.done).
 	syncDone chan struct{}
+	// net is the output of a network destination (under its Breaker, if
+	// it has one), for Stats; nctl tells it that the sink closes.
+	net  *netOutput
+	nctl *netControl
 	// streamQueue is true for an asynchronous text or JSON destination:
 	// Handle queues straight to q, with no context to carry.
 	streamQueue bool
@@ -138,6 +142,9 @@ func (s *sink) start() {
 // asynchronous sink's ring is closed and its consumer woken to drain it
 // and stop; a Sync sink closes its output.
 func (s *sink) close() {
+	if s.nctl != nil {
+		s.nctl.close() // a network output stops retrying at CloseTimeout
+	}
 	q := s.q
 	if q == nil {
 		s.closeOutput()

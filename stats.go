@@ -11,13 +11,17 @@ import (
 // destination is counted there once in Accepted and, once it is settled,
 // once in Written, Dropped or Failed: after Flush returns, and with no
 // records logged meanwhile, Accepted == Written + Dropped + Failed for
-// every destination. Accepted, Written, Dropped and Failed are sums over
+// every destination (+ Buffered, for a network destination whose disk
+// buffer holds records). Accepted, Written, Dropped and Failed are sums over
 // Destinations; Throttled and Sampled count the records that never
 // reached a destination, summed over Layers and over the layers a Reload
 // removed, so that the totals never go down.
 type Stats struct {
 	Accepted, Written, Dropped, Failed uint64
-	Throttled, Sampled                 uint64
+	// Buffered is the sum of DestinationStats.Buffered: records waiting in
+	// disk buffers, settled later.
+	Buffered           uint64
+	Throttled, Sampled uint64
 	// Unknown counts the records that named a layer that is not
 	// configured (a typo, say); they went to the default layer. Each
 	// distinct name is reported once through Config.OnError. A Config
@@ -76,6 +80,28 @@ type DestinationStats struct {
 	// Retired is set on the one entry, named RetiredName, that sums the
 	// counters of the destinations Reload replaced or removed.
 	Retired bool
+
+	// The counters of network destinations; zero for the others.
+
+	// Retries counts the sends that failed and were made again. A batch
+	// sent again after a failure may arrive twice (at least once).
+	Retries uint64
+	// Truncated counts the records cut to Network.MaxDatagram.
+	Truncated uint64
+	// Buffered is how many of this run's records wait in the disk buffer,
+	// not yet Written or Failed: they are part of Queued.
+	Buffered int
+	// BufferBytes is the size of the disk buffer's files.
+	BufferBytes int64
+	// Replayed counts, of Written, the records sent from the disk buffer.
+	Replayed uint64
+	// Recovered counts the records an earlier run left in the disk buffer
+	// that this one sent: they are in neither Accepted nor Written.
+	Recovered uint64
+	// BufferLost counts the records of the disk buffer that will never be
+	// sent: damaged on disk, or refused by the destination (an HTTP 4xx).
+	// Those of this run are counted in Failed too.
+	BufferLost uint64
 }
 
 // RetiredName is the name of the DestinationStats entry that sums the
@@ -93,6 +119,13 @@ func (d DestinationStats) plus(o DestinationStats) DestinationStats {
 	d.Blocked += o.Blocked
 	d.BreakerOpened += o.BreakerOpened
 	d.FallbackWritten += o.FallbackWritten
+	d.Retries += o.Retries
+	d.Truncated += o.Truncated
+	d.Buffered += o.Buffered
+	d.BufferBytes += o.BufferBytes
+	d.Replayed += o.Replayed
+	d.Recovered += o.Recovered
+	d.BufferLost += o.BufferLost
 	return d
 }
 
@@ -125,6 +158,7 @@ func (c *core) stats() Stats {
 		st.Written += ds.Written
 		st.Dropped += ds.Dropped
 		st.Failed += ds.Failed
+		st.Buffered += uint64(ds.Buffered)
 	}
 	st.Unknown = c.unknown.records.Load()
 	st.Layers = make([]LayerStats, 0, len(t.layerList))
@@ -171,6 +205,9 @@ func (s *sink) stats() DestinationStats {
 		ds.Dropped = closed + shed
 		ds.Accepted = s.accepted.Load() + closed
 	}
-	ds.Queued = int(ds.Accepted - ds.Written - ds.Dropped - ds.Failed)
+	if o := s.net; o != nil {
+		o.stats(&ds) // after Written: see replayer.ack
+	}
+	ds.Queued = int(int64(ds.Accepted-ds.Written-ds.Dropped-ds.Failed) - int64(ds.Buffered))
 	return ds
 }

@@ -128,6 +128,9 @@ func (s *Server) config(f configFiles, tls *TLSFiles, driver string) string {
 		w("  defaultNetstreamDriverKeyFile=%s", quote(tls.Key))
 	}
 	w(")")
+	// One queue worker, so that messages leave in the order they came:
+	// with several, rsyslog writes batches of one connection out of order.
+	w(`main_queue(queue.workerThreads="1")`)
 	if s.SocketPath != "" {
 		w(`module(load="imuxsock" sysSock.use="off")`)
 	}
