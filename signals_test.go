@@ -29,6 +29,7 @@ import (
 const (
 	childEnv  = "HYDRA_TEST_CHILD"
 	childPath = "HYDRA_TEST_CHILD_LOG"
+	childAddr = "HYDRA_TEST_CHILD_ADDR" // a network destination's address
 )
 
 // runChild runs a scenario of signals_test.go in this process and returns
@@ -39,6 +40,8 @@ func runChild(scenario string) int {
 		return childSIGTERM(os.Getenv(childPath))
 	case "panic":
 		childPanic(os.Getenv(childPath))
+	case "buffer":
+		return childBuffer(os.Getenv(childPath), os.Getenv(childAddr))
 	}
 	return 3
 }
