@@ -68,8 +68,7 @@ func Open(opts Options) (*Buffer, error) {
 	}
 	b := &Buffer{opts: opts, lock: lock, done: make(chan struct{})}
 	if err := b.recover(); err != nil {
-		b.closeFiles()
-		return nil, errors.Join(err, lock.release())
+		return nil, errors.Join(err, b.closeFiles(), lock.release())
 	}
 	return b, nil
 }
