@@ -77,7 +77,7 @@ type Buffer struct {
 // never fit. After a failed write it truncates the torn frame away, or when
 // it cannot, leaves that segment for a new one.
 func (b *Buffer) Append(p []byte, records int) error {
-	if records < 1 || records > math.MaxUint32 {
+	if records < 1 || uint64(records) > math.MaxUint32 {
 		return fmt.Errorf("diskbuf: append: %d records, want 1 to %d", records, uint32(math.MaxUint32))
 	}
 	size := headerSize + int64(len(p))
@@ -86,7 +86,7 @@ func (b *Buffer) Append(p []byte, records int) error {
 	if b.closed {
 		return ErrClosed
 	}
-	if size > b.opts.MaxBytes || len(p) > math.MaxUint32 {
+	if size > b.opts.MaxBytes || uint64(len(p)) > math.MaxUint32 {
 		return fmt.Errorf("diskbuf: append: a frame of %d bytes, MaxBytes %d: %w", size, b.opts.MaxBytes, ErrTooLarge)
 	}
 	if b.bytes+size > b.opts.MaxBytes {

@@ -68,8 +68,7 @@ func Open(opts Options) (*Buffer, error) {
 	}
 	b := &Buffer{opts: opts, lock: lock, done: make(chan struct{})}
 	if err := b.recover(); err != nil {
-		b.closeFiles()
-		return nil, errors.Join(err, lock.release())
+		return nil, errors.Join(err, b.closeFiles(), lock.release())
 	}
 	return b, nil
 }
@@ -91,6 +90,12 @@ func (b *Buffer) recover() error {
 		b.nextSeg = max(b.nextSeg, id+1)
 		seg := &segment{id: id, name: name, path: filepath.Join(b.opts.Dir, name)}
 		f, err := openSegmentFile(seg)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // removed since it was listed
+		}
+		if err != nil && !errors.Is(err, os.ErrPermission) {
+			return fmt.Errorf("diskbuf: opening segment %s: %w", name, err)
+		}
 		if err != nil {
 			// Unreadable: damage. Its size is what the directory says.
 			if fi, serr := os.Stat(seg.path); serr == nil {

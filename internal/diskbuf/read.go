@@ -89,7 +89,7 @@ func (b *Buffer) Wait() <-chan struct{} {
 // Buffer: it is valid until the next call of Ack or Next.
 //
 // Damage found on the way (a frame whose CRC fails, a frame that is no
-// longer all there, a segment that can no longer be opened) is skipped and
+// longer all there, a segment removed or no longer readable) is skipped and
 // acknowledged, counted for [Buffer.TakeDamage], and never returned. err is
 // an error from reading a segment that is not damage (such as EIO); the
 // batch stays, and the next call tries again. After Close, err is
@@ -129,8 +129,11 @@ func (b *Buffer) read(fr frameRef) (good bool, err error) {
 			b.rseg, b.rf = nil, nil
 		}
 		f, err := os.Open(fr.seg.path)
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
+			return false, nil // a segment gone or unreadable is damage
+		}
 		if err != nil {
-			return false, nil // an unreadable segment is damage
+			return false, fmt.Errorf("diskbuf: opening %s: %w", fr.seg.name, err)
 		}
 		b.rseg, b.rf = fr.seg, f
 	}

@@ -285,3 +285,19 @@ func TestStraySegments(t *testing.T) {
 	_, err := os.Stat(filepath.Join(dir, "notes.txt"))
 	assert.NoError(t, err, "other files left alone")
 }
+
+// A segment removed while the buffer is open is damage, found by Next.
+func TestSegmentRemovedWhileOpen(t *testing.T) {
+	dir := t.TempDir()
+	b := open(t, Options{Dir: dir, MaxBytes: 1 << 20, SegmentBytes: 1})
+	for i := range 3 {
+		require.NoError(t, b.Append(payload(i, 10), i+1))
+	}
+	names := segmentFiles(t, dir)
+	require.Len(t, names, 3)
+	require.NoError(t, os.Remove(filepath.Join(dir, names[1])))
+
+	assert.Equal(t, []int{0, 2}, indexes(drain(t, b)))
+	assert.Equal(t, Damage{Frames: 1, Records: 2, Bytes: headerSize + 10, Segments: []string{names[1]}}, b.TakeDamage())
+	assert.Equal(t, Stats{}, b.Stats())
+}
