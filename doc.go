@@ -140,7 +140,8 @@ package hydra
 //     sink, with its overflow policy; one consumer goroutine drains it.
 //   - output: what the consumer hands records to: a stream output
 //     (formats records into a batch of whole records, one Write each), a
-//     handler output, the null output, or a breaker around one of them.
+//     network output (the same batches, sent and retried), a handler
+//     output, the null output, or a breaker around one of them.
 //   - scope: what WithAttrs and WithGroup bound to a Handler; each sink
 //     derives what it needs from it once and caches it in the scope.
 //   - notice: a record a sink writes about records it did not get
@@ -153,6 +154,8 @@ package hydra
 //	                environment, YAML and JSON, errors with their lines)
 //	build.go        New: Config → core (layers, routes, sinks), every problem at once
 //	destination.go  one destination: the types and their rules, the checks, the spec
+//	confignet.go    the options of network destinations (Syslog, HTTP, TLS, Network, Buffer)
+//	netspec.go      a network destination's checks and settings
 //	share.go        targets, sharing, names
 //	open.go         outputs, files and queues opened
 //	handler.go      Handler and the four slog methods; Handle is the caller's path
@@ -167,6 +170,9 @@ package hydra
 //	output.go       the output interface; handler and null outputs
 //	stream.go       batches of whole records, one Write each
 //	format.go       text and JSON through internal/slogenc
+//	network.go      network outputs: batches sent, retried with backoff (internal/netsend)
+//	syslog.go       syslog messages (internal/syslogfmt), lines over datagrams
+//	replay.go       the disk buffer (internal/diskbuf) and its replay goroutine
 //	breaker.go      the circuit breaker and its fallback
 //	rotate.go       files: Rotate and Reopen (internal/logfile: lumberjack)
 //	notice.go       drop and skip notices

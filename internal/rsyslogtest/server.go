@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -283,6 +284,26 @@ func (s *Server) Stop() {
 // The test's cleanup reports a process that outlived SIGKILL.
 func (s *Server) Kill() {
 	s.record(s.stop(syscall.SIGKILL))
+	s.record(s.cutTornLine())
+}
+
+// cutTornLine cuts Out back to its last whole line: rsyslogd killed in
+// the middle of writing a message leaves part of a line, which the next
+// run's first line would otherwise extend. The message it held is lost,
+// as it would be for a real receiver.
+func (s *Server) cutTornLine() error {
+	data, err := os.ReadFile(s.Out)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	whole := bytes.LastIndexByte(data, '\n') + 1
+	if whole == len(data) {
+		return nil
+	}
+	return os.Truncate(s.Out, int64(whole))
 }
 
 // Restart stops rsyslogd if it runs (SIGTERM), starts it again with the
