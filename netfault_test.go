@@ -166,7 +166,6 @@ func TestSyslogReceiverKilledAndRestarted(t *testing.T) {
 	}
 }
 
-
 // UDP under load: the queue drops what it cannot take (counted), and the
 // counts add up; what rsyslog received is at most what hydra sent, since
 // a datagram the receiver had no room for is lost without a word.
