@@ -79,6 +79,7 @@ func (h *Handler) Reload(cfg Config) error {
 				if old.spec.writesWhere(s.spec) {
 					s.after = append(s.after, old.done())
 					s.preds = append(s.preds, old)
+					old.bequeathBuffer(s)
 				}
 			}
 			s.start()

@@ -35,6 +35,15 @@ type replayer struct {
 	done          chan struct{}
 	running       bool // the goroutine was started (the consumer's)
 
+	// heir is the replayer of the sink that replaces this one, set by
+	// Reload when it takes over the same Dir: at close, this one's
+	// buffered records become the heir's (see bequeathBuffer).
+	heir atomic.Pointer[replayer]
+	// inherited counts the records of this run that a retired sink left
+	// in the buffer: they are buffered here from the open on, and not
+	// counted as recovered.
+	inherited atomic.Int64
+
 	buffered  atomic.Int64  // this run's records in the buffer now
 	replayed  atomic.Uint64 // this run's records sent from the buffer
 	recovered atomic.Uint64 // an earlier run's records sent from the buffer
@@ -57,8 +66,10 @@ func (r *replayer) open() error {
 		return err
 	}
 	r.buf = buf
+	k := r.inherited.Load()
+	r.buffered.Add(k)
+	r.recoveredLeft = max(0, buf.Stats().Recovered-int(k)) // an earlier run's come first
 	r.loaded.Store(buf)
-	r.recoveredLeft = buf.Stats().Recovered
 	return nil
 }
 
@@ -69,6 +80,7 @@ func (r *replayer) start() {
 	if r.buf == nil {
 		if err := r.open(); err != nil {
 			r.s.report(fmt.Errorf("hydra: %s: disk buffer: %w (sending without it)", r.s.label, err))
+			r.buffered.Add(r.inherited.Load()) // still on disk, for a later run
 			return
 		}
 	}
@@ -239,6 +251,9 @@ func (r *replayer) close() error {
 	if r.running {
 		<-r.done
 	}
+	if heir := r.heir.Load(); heir != nil {
+		heir.inherited.Add(r.buffered.Swap(0))
+	}
 	if r.buf == nil {
 		return nil
 	}
@@ -251,4 +266,18 @@ func (r *replayer) bytes() int64 {
 		return b.Stats().Bytes
 	}
 	return 0
+}
+
+// bequeathBuffer makes s, which a Reload built to replace r's sink, the
+// heir of r's disk buffer when it uses the same Dir: the records r leaves
+// there count as s's buffered records, not as an earlier run's. Stats'
+// totals hold across the Reload; the two destinations' own counts differ
+// by those records, in opposite directions.
+func (old *sink) bequeathBuffer(s *sink) {
+	if old.net == nil || s.net == nil || old.net.disk == nil || s.net.disk == nil {
+		return
+	}
+	if old.net.disk.opts.Dir == s.net.disk.opts.Dir {
+		old.net.disk.heir.Store(s.net.disk)
+	}
 }

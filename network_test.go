@@ -1,0 +1,63 @@
+package hydra
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/hydralog/hydra/internal/rsyslogtest"
+	"github.com/stretchr/testify/require"
+)
+
+// A Reload that points a buffered destination at a collector that is up
+// hands its disk buffer to the new destination: what waited there is sent
+// first, in order, and the totals of Stats hold across the Reload.
+func TestReloadHandsTheDiskBufferOver(t *testing.T) {
+	dir := t.TempDir()
+	down := Destination{Type: "syslog", Address: "tcp://" + deadAddr(t), Format: "json",
+		Network: fastRetry, Buffer: &DiskBuffer{Dir: dir}}
+	h := newTest(t, oneLayer(down))
+	l := slog.New(h)
+	for i := range 1000 {
+		l.Info("m", "seq", i)
+	}
+	require.NoError(t, h.Flush(context.Background()))
+	require.Equal(t, uint64(1000), h.Stats().Buffered)
+
+	srv := rsyslogtest.Start(t, rsyslogtest.Options{TCP: true})
+	up := down
+	up.Address = "tcp://" + srv.TCPAddr
+	require.NoError(t, h.Reload(oneLayer(up)))
+	for i := 1000; i < 1010; i++ {
+		l.Info("m", "seq", i)
+	}
+	require.NoError(t, h.Flush(context.Background()))
+	requireSeqs(t, srv.WaitMessages(t, 1010, 20*time.Second), 1010)
+	require.True(t, waitFor(5*time.Second, func() bool { return h.Stats().Buffered == 0 }), "%+v", h.Stats())
+	st := h.Stats()
+	require.Equal(t, uint64(1010), st.Accepted)
+	require.Equal(t, uint64(1010), st.Written)
+	for _, d := range st.Destinations {
+		require.Zero(t, d.Recovered, "%s: records of this run counted as an earlier run's", d.Name)
+	}
+}
+
+// A Reload that changes nothing of a network destination keeps it: the
+// same connection, no records held back.
+func TestReloadKeepsAnUnchangedNetworkDestination(t *testing.T) {
+	srv := rsyslogtest.Start(t, rsyslogtest.Options{TCP: true})
+	cfg := oneLayer(Destination{Type: "syslog", Address: "tcp://" + srv.TCPAddr, Format: "json",
+		TLS: nil, Network: fastRetry, Syslog: &SyslogOptions{AppName: "same"}})
+	h := newTest(t, cfg)
+	before := h.Stats().Destinations[0].Name
+	cfg2 := oneLayer(cfg.Layers["L"].Destinations[0])
+	cfg2.Layers["L"] = Layer{Level: slog.LevelDebug, Destinations: cfg.Layers["L"].Destinations}
+	require.NoError(t, h.Reload(cfg2))
+	st := h.Stats()
+	require.Len(t, st.Destinations, 1, "the destination was replaced: %+v", st.Destinations)
+	require.Equal(t, before, st.Destinations[0].Name)
+	slog.New(h).Debug("now at debug", "seq", 0)
+	require.NoError(t, h.Flush(context.Background()))
+	require.Len(t, srv.WaitMessages(t, 1, 10*time.Second), 1)
+}
