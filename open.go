@@ -56,7 +56,7 @@ func (b *builder) openSinks() ([]*sink, error) {
 		}
 		fresh = append(fresh, s)
 		if sp.net != nil {
-			s.nctl = newNetControl()
+			s.nctl = newNetControl(sp.net.network.CloseTimeout)
 		}
 		s.out, s.file = open(s, sp)
 		if sp.typ == typeHandler {
