@@ -13,13 +13,11 @@ import (
 	"log/syslog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hydralog/hydra"
-	"github.com/hydralog/hydra/internal/rsyslogtest"
 )
 
 // hydraDest is hydra with d as its only destination.
@@ -59,27 +57,17 @@ var syslogLoggers = []struct {
 	}},
 }
 
-// emptyOut empties the file rsyslogd writes every message to, so that a
-// long run does not fill the disk. rsyslogd appends, so it goes on
-// writing from the start.
-func emptyOut(tb testing.TB, s *rsyslogtest.Server) {
-	if err := os.Truncate(s.Out, 0); err != nil && !os.IsNotExist(err) {
-		tb.Fatal(err)
-	}
-}
-
 // BenchmarkSyslog measures end-to-end throughput to rsyslogd over TCP from
 // one goroutine: b.N records logged, then, for hydra, Flush, which returns
 // once every record is written to the socket. records/s is b.N over that
-// time. rsyslogd runs on the same two cores and writes every message to a
-// file, so it is part of what is measured: a sender faster than rsyslogd
-// reads meets TCP's flow control.
+// time. rsyslogd (startRsyslogd: it parses each message and writes it to
+// /dev/null) runs on the same two cores, so it is part of what is measured: a
+// sender faster than rsyslogd reads meets TCP's flow control.
 func BenchmarkSyslog(b *testing.B) {
-	s := rsyslogtest.Start(b, rsyslogtest.Options{TCP: true})
+	addr := startRsyslogd(b)
 	for _, sl := range syslogLoggers {
 		b.Run(sl.name, func(b *testing.B) {
-			defer emptyOut(b, s)
-			l := sl.open(b, s.TCPAddr)
+			l := sl.open(b, addr)
 			defer l.close()
 			l.log(-1) // connect, untimed
 			l.drain()
@@ -100,14 +88,13 @@ func BenchmarkSyslog(b *testing.B) {
 // BenchmarkSyslogParallel is BenchmarkSyslog from GOMAXPROCS goroutines
 // (b.RunParallel), for hydra and log/syslog.
 func BenchmarkSyslogParallel(b *testing.B) {
-	s := rsyslogtest.Start(b, rsyslogtest.Options{TCP: true})
+	addr := startRsyslogd(b)
 	for _, sl := range syslogLoggers {
 		if sl.name == "hydra-json" {
 			continue
 		}
 		b.Run(sl.name, func(b *testing.B) {
-			defer emptyOut(b, s)
-			l := sl.open(b, s.TCPAddr)
+			l := sl.open(b, addr)
 			defer l.close()
 			l.log(-1)
 			l.drain()
