@@ -48,8 +48,8 @@ func main() {
 
 // The raw result files, and the packages whose benchmarks fill them.
 var suites = []struct{ file, dir, pattern string }{
-	{"peers.txt", ".", "^(Caller|Disabled|File|Latency|Console)"},
-	{"network.txt", ".", "^(Syslog|SyslogParallel|HTTP|NetworkDown)$"},
+	{"peers.txt", ".", "^Benchmark(Caller|Disabled|File|Latency|Console)"},
+	{"network.txt", ".", "^Benchmark(Syslog|SyslogParallel|HTTP|NetworkDown)$"},
 	{"hydra.txt", "..", "VsFloor|DropVsFloor|FormatVsSlog|Shaping|Memory"},
 }
 
