@@ -148,7 +148,6 @@ func (c *netControl) closeLeft(timeout time.Duration) time.Duration {
 	return timeout - time.Since(time.Unix(0, at))
 }
 
-
 func (o *netOutput) add(e *entry) result {
 	start := len(o.buf)
 	if err := o.format(e); err != nil {
