@@ -198,7 +198,8 @@ func TestHTTPRetriesThroughFaults(t *testing.T) {
 	})
 	var heard errorList
 	cfg := oneLayer(Destination{Type: "http", URL: srv.URL + "/ingest",
-		HTTP: &HTTPOptions{Timeout: time.Second}, Network: fastNet()})
+		HTTP: &HTTPOptions{Timeout: time.Second}, Network: fastNet(),
+		Async: &AsyncOptions{}}) // block through the outage: nothing dropped
 	cfg.OnError = heard.add
 	h := newTest(t, cfg)
 	l := slog.New(h)

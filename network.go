@@ -44,7 +44,6 @@ type netOutput struct {
 	disk     *replayer   // nil without a Buffer; its buf is nil if it could not be opened
 
 	retries  atomic.Uint64 // sends that failed and were tried again
-	down     atomic.Bool   // an outage began and has not ended
 	refusals reportLimiter // failed batches: reported at most once a second
 	gaveUp   int           // records failed by the deadline of Close or Shutdown, reported at close
 }
@@ -91,6 +90,11 @@ type netControl struct {
 	closeOnce    sync.Once
 	abandonOnce  sync.Once
 	expireOnce   sync.Once
+	// down is set while the destination's sends fail (an outage), for the
+	// queue (queue.netDown); wakeWaiters wakes callers waiting for room
+	// when it is set, so that they drop instead. Both set before publish.
+	down        atomic.Bool
+	wakeWaiters func()
 }
 
 func newNetControl(closeTimeout time.Duration) *netControl {
@@ -340,14 +344,17 @@ func (o *netOutput) wait(d time.Duration) bool {
 // Those records are not lost (yet): the error is news, not a failure, and
 // Flush and Close do not return it.
 func (o *netOutput) outage(err error) {
-	if !o.down.Swap(true) {
+	if !o.ctl.down.Swap(true) {
+		if o.ctl.wakeWaiters != nil {
+			o.ctl.wakeWaiters()
+		}
 		o.warn(fmt.Errorf("hydra: %s: %w (sending again with backoff)", o.label, err))
 	}
 }
 
 // recovered ends an outage.
 func (o *netOutput) recovered() {
-	if o.down.Swap(false) {
+	if o.ctl.down.Swap(false) {
 		o.warn(fmt.Errorf("hydra: %s: sending again after an outage", o.label))
 	}
 }

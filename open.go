@@ -83,6 +83,15 @@ func (b *builder) openSinks() ([]*sink, error) {
 		default:
 			s.q = newQueue(sp.async)
 			s.streamQueue = !s.ctx && typeRules[sp.typ].stream
+			if sp.dropWhileDown {
+				s.q.netDown = &s.nctl.down
+				q := s.q
+				s.nctl.wakeWaiters = func() { // every waiter, to drop
+					for range q.room.waiters.Load() {
+						q.room.freed()
+					}
+				}
+			}
 		}
 		sp.sink = s
 		sinks = append(sinks, s)

@@ -142,7 +142,8 @@ func (c *lineCollector) ids(t *testing.T) (map[int]int, []string) {
 // tcpDest is a tcp destination of JSON lines to addr.
 func tcpDest(addr string) Destination {
 	return Destination{Type: "tcp", Address: "tcp://" + addr, Format: "json", Network: &NetworkOptions{
-		BackoffMin: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond, WriteTimeout: time.Second}}
+		BackoffMin: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond, WriteTimeout: time.Second},
+		Async: &AsyncOptions{}} // block through outages: nothing dropped
 }
 
 // The collector drops the first connection partway through a record,
