@@ -588,12 +588,19 @@ func TestNetworkConfigErrors(t *testing.T) {
 			[]string{"Network.BackoffMin (1s) is more than BackoffMax (1ms)"}},
 		{"console", Destination{Type: "http", URL: "http://127.0.0.1:1", Format: "console"},
 			[]string{`Format "console" is for people at a terminal, not for http destinations`}},
-		// The network settings are checked once the fields fit the type:
-		// these four are all named together.
-		{"all at once", Destination{Type: "http", URL: "ftp://x", Sync: true, Format: "Console",
-			Network: &NetworkOptions{BackoffMin: time.Second, BackoffMax: time.Millisecond}},
-			[]string{"want an http:// or https:// URL", "Sync does not apply",
-				"BackoffMin (1s) is more than BackoffMax", `Format "console"`}},
+		{"network Fallback", Destination{Type: "http", URL: "http://127.0.0.1:1", Breaker: &Breaker{},
+			Fallback: &Destination{Type: "tcp", Address: "tcp://127.0.0.1:2"}},
+			[]string{"a Fallback is written on its destination's goroutine when the network fails: it cannot be a network destination itself"}},
+		{"datagram too big", Destination{Type: "udp", Address: "udp://127.0.0.1:1", Network: &NetworkOptions{MaxDatagram: 100_000}},
+			[]string{"Network.MaxDatagram is 100000: a UDP datagram holds at most 65507 bytes"}},
+		// Every problem of a destination is named, those of its fields
+		// and those of its network settings together.
+		{"all at once", Destination{Type: "http", URL: "ftp://x", Sync: true, Format: "Console", Syslog: &SyslogOptions{},
+			Network: &NetworkOptions{BackoffMin: time.Second, BackoffMax: time.Millisecond}, Buffer: &DiskBuffer{MaxMB: -3}},
+			[]string{"want an http:// or https:// URL", "Sync does not apply", "Syslog is only for syslog destinations",
+				"BackoffMin (1s) is more than BackoffMax", `Format "console"`, "Buffer.Dir is required", "Buffer.MaxMB is -3"}},
+		{"a token in the URL", Destination{Type: "http", URL: "ftp://x/?token=secret"},
+			[]string{`URL "ftp://x/?token=xxxxx"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h, err := New(oneLayer(tc.d))
@@ -605,6 +612,7 @@ func TestNetworkConfigErrors(t *testing.T) {
 			for _, w := range tc.want {
 				require.Contains(t, err.Error(), w)
 			}
+			require.NotContains(t, err.Error(), "secret")
 		})
 	}
 	entries, err := os.ReadDir(dir)
