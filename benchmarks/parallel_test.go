@@ -79,9 +79,9 @@ func parHydra(tb testing.TB, d hydra.Destination, addSource bool) (slog.Handler,
 
 // Values of the mixed-kinds record, made once.
 var (
-	parTime  = time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.UTC)
-	parErr   = errors.New("connection reset by peer")
-	parUser  = struct {
+	parTime = time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.UTC)
+	parErr  = errors.New("connection reset by peer")
+	parUser = struct {
 		ID    int      `json:"id"`
 		Name  string   `json:"name"`
 		Roles []string `json:"roles"`
