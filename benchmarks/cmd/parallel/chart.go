@@ -63,8 +63,9 @@ func (r results) chart(file, family string, cpu int) error {
 	one.Color, one.Dashes = red, []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(one)
 	p.Legend.Add("slog.JSONHandler = 1", one)
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs = vg.Points(8)
 	p.NominalX(names...)
-	p.Y.Min, p.Y.Max = 0, top*1.3 // room for the legend
+	p.Y.Min, p.Y.Max = 0, top*1.45 // room for the legend
 	return p.Save(10*vg.Inch, 4*vg.Inch, file)
 }
