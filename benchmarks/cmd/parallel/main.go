@@ -34,7 +34,7 @@ import (
 )
 
 func main() {
-	rounds := flag.Int("rounds", 5, "interleaved rounds of the suite; the tables show medians")
+	rounds := flag.Int("rounds", 9, "interleaved rounds of the suite (about 45s each on 2 vCPUs); the tables show medians")
 	benchtime := flag.String("benchtime", "100ms", "go test -benchtime for each benchmark")
 	cpus := flag.String("cpu", "1,2,4", "go test -cpu for BenchmarkParallelShapes")
 	oversubCPU := flag.String("oversub-cpu", "2", "go test -cpu for BenchmarkParallelOversub (4 goroutines per CPU)")
