@@ -78,6 +78,11 @@ func (b *builder) openSinks() ([]*sink, error) {
 		switch {
 		case sp.sync:
 			s.syncDone = make(chan struct{})
+			if so, ok := s.out.(*streamOutput); ok {
+				if enc, ok := so.enc.(*encoder); ok {
+					s.syncFmt = newSyncFormat(enc.twin)
+				}
+			}
 		case b.dry:
 			s.q = plannedQueue(sp.async)
 		default:
