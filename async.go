@@ -58,7 +58,17 @@ type queue struct {
 	blocked   atomic.Int64  // nanoseconds callers spent waiting for room
 	highWater atomic.Int64
 	planned   int // Check: the capacity New would give; ring is nil
+	// netDown, when set, is the outage flag of the network destination the
+	// queue feeds (netControl.down): under Block, a full queue drops the
+	// newest record instead of waiting while it is set, as DropNewest
+	// does. Set once, before the sink is published; the flag is read only
+	// when the queue is full.
+	netDown *atomic.Bool
 }
+
+// shedding reports whether a full queue drops a record that Block would
+// make wait: its network destination is down.
+func (q *queue) shedding() bool { return q.netDown != nil && q.netDown.Load() }
 
 // plannedQueue is the queue of a sink Check builds: its settings, without
 // the ring's memory, which New would take (up to MaxQueueSize slots).

@@ -256,6 +256,9 @@ func (b *builder) fallback(where string, d Destination) *spec {
 	switch {
 	case sp == nil || extra:
 		return nil
+	case typeRules[sp.typ].net:
+		b.errorf("%s (%s): a Fallback is written on its destination's goroutine when the network fails: it cannot be a network destination itself", where, sp.label())
+		return nil
 	case sp.typ == typeFile:
 		b.fallbackFiles = append(b.fallbackFiles, fallbackFile{key, sp})
 	case key != nil:

@@ -135,7 +135,9 @@ type Destination struct {
 	// and it is kept alive until then. Its Enabled is asked on the
 	// caller's goroutine, before the record is queued.
 	Handler slog.Handler
-	// Async overrides Config.Async for this destination.
+	// Async overrides Config.Async for this destination. A network
+	// destination without it does not block while its collector is down
+	// under Config.Async's default policy: see [NetworkOptions].
 	Async *AsyncOptions
 	// Sync writes on the caller's goroutine, under a lock, without a queue:
 	// slower, but nothing is pending when Handle returns. Useful while

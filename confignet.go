@@ -68,7 +68,16 @@ type TLSOptions struct {
 // NetworkOptions configures the connection of a network destination.
 //
 // A destination connects on its first batch, not in New, so that New
-// never waits for the network. When a send fails, the batch is sent again
+// never waits for the network. A network destination that sets no Async
+// of its own, under Config.Async's default policy (Block, no
+// BlockTimeout), blocks callers while its collector is slow, as a file
+// does, but drops the newest records while it is down (from the first
+// failed send to the next that succeeds), when its queue is full: a
+// collector that is down must not stop the program. The drops are counted
+// and announced by a DropNotice once the collector is back; NeverDrop
+// still makes the levels it protects wait. Set Async to block through an
+// outage too, or give the destination a Buffer, so that an outage loses
+// nothing. When a send fails, the batch is sent again
 // after a wait that doubles from BackoffMin up to BackoffMax, each wait
 // chosen at random between half and all of it (jitter, so that many
 // programs that lost one collector do not come back at once), or the

@@ -230,7 +230,7 @@ func (b *builder) settings(where string, d Destination) (*spec, any) {
 		}
 	}
 	var ns *netSpec
-	if typeRules[t].net && len(errs) == 0 {
+	if typeRules[t].net {
 		var nerrs []error
 		ns, nerrs = netSettings(t, &d)
 		errs = append(errs, nerrs...)
@@ -257,6 +257,12 @@ func (b *builder) settings(where string, d Destination) (*spec, any) {
 	}
 	if d.Async != nil {
 		sp.async = *d.Async
+	} else if typeRules[t].net && sp.async.Overflow == Block && sp.async.BlockTimeout == 0 {
+		// A collector that is down must not stop the program: under the
+		// default policy a network destination that sets no Async blocks
+		// while its collector is slow, and drops while it is down (see
+		// NetworkOptions and queue.netDown).
+		sp.dropWhileDown = true
 	}
 	if t == typeFile {
 		sp.path, sp.real = d.Path, real
@@ -347,4 +353,7 @@ type spec struct {
 	breaker  *Breaker
 	fallback *spec    // the Fallback's settings; it has no sink of its own
 	net      *netSpec // network destinations: their settings
+	// dropWhileDown: a network destination under the default Block that
+	// drops instead while its collector is down.
+	dropWhileDown bool
 }

@@ -101,7 +101,10 @@ func TestSyslogReceiverKilledAndRestarted(t *testing.T) {
 	for _, buffered := range []bool{false, true} {
 		t.Run(fmt.Sprintf("buffer=%v", buffered), func(t *testing.T) {
 			srv := rsyslogtest.Start(t, rsyslogtest.Options{TCP: true})
-			d := Destination{Type: "syslog", Address: "tcp://" + srv.TCPAddr, Format: "json", Network: fastRetry}
+			// Async set: block through the outage, so that nothing is
+			// dropped and what is lost is what TCP lost.
+			d := Destination{Type: "syslog", Address: "tcp://" + srv.TCPAddr, Format: "json", Network: fastRetry,
+				Async: &AsyncOptions{}}
 			if buffered {
 				d.Buffer = &DiskBuffer{Dir: t.TempDir()}
 			}

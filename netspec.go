@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/hydralog/hydra/internal/netsend"
@@ -72,6 +73,7 @@ func netSettings(t destType, d *Destination) (*netSpec, []error) {
 		ns.target = redactURL(d.URL)
 		u, err := url.Parse(d.URL)
 		switch {
+		case d.URL == "": // checkDestination says it is required
 		case err != nil:
 			errs = append(errs, fmt.Errorf("URL: %v", err))
 		case u.Scheme != "http" && u.Scheme != "https":
@@ -84,8 +86,10 @@ func netSettings(t destType, d *Destination) (*netSpec, []error) {
 	} else {
 		ns.target = d.Address
 		scheme, addr, err := netsend.ParseAddress(d.Address)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("Address: %w", err))
+		if d.Address == "" {
+			// checkDestination says it is required
+		} else if err != nil {
+			errs = append(errs, fmt.Errorf("Address: %s", strings.TrimPrefix(err.Error(), "netsend: ")))
 		} else if err := checkScheme(t, scheme); err != nil {
 			errs = append(errs, fmt.Errorf("Address %q: %w", d.Address, err))
 		}
@@ -148,6 +152,8 @@ func netSettings(t destType, d *Destination) (*netSpec, []error) {
 		errs = append(errs, fmt.Errorf("Network.MaxDatagram is %d: want 0 (the default) or a size in bytes", n.MaxDatagram))
 	case n.MaxDatagram > 0 && !ns.datagram:
 		errs = append(errs, fmt.Errorf("Network.MaxDatagram is only for udp:// and unix:// addresses, not %q", ns.target))
+	case n.MaxDatagram > defaultUDPDatagram && ns.scheme == "udp":
+		errs = append(errs, fmt.Errorf("Network.MaxDatagram is %d: a UDP datagram holds at most %d bytes", n.MaxDatagram, defaultUDPDatagram))
 	case n.MaxDatagram == 0 && ns.datagram && t == typeSyslog:
 		n.MaxDatagram = defaultSyslogDatagram
 	case n.MaxDatagram == 0 && ns.datagram:
@@ -176,14 +182,17 @@ func netSettings(t destType, d *Destination) (*netSpec, []error) {
 
 	if b := d.Buffer; b != nil {
 		buf := *b
-		switch {
-		case ns.datagram:
+		nerrs := len(errs)
+		if ns.datagram {
 			errs = append(errs, fmt.Errorf("Buffer does not apply to %q: a datagram that is lost cannot be told from one that arrived", ns.target))
-		case buf.Dir == "":
+		}
+		if buf.Dir == "" {
 			errs = append(errs, errors.New("Buffer.Dir is required"))
-		case buf.MaxMB < 0:
+		}
+		if buf.MaxMB < 0 {
 			errs = append(errs, fmt.Errorf("Buffer.MaxMB is %d: want 0 (the default, %d) or more", buf.MaxMB, defaultBufferMB))
-		default:
+		}
+		if len(errs) == nerrs {
 			dir, err := filepath.Abs(buf.Dir)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("Buffer.Dir: %w", err))
@@ -227,12 +236,20 @@ func schemeList(ss []string) string {
 	return out
 }
 
-// redactURL returns u with its password, if any, replaced by "xxxxx", for
-// names and messages.
+// redactURL returns u with its password and the values of its query, if
+// any, replaced by "xxxxx", for names and messages: a token may be in
+// either.
 func redactURL(u string) string {
 	p, err := url.Parse(u)
-	if err != nil || p.User == nil {
+	if err != nil {
 		return u
+	}
+	if p.RawQuery != "" {
+		q := p.Query()
+		for k := range q {
+			q[k] = []string{"xxxxx"}
+		}
+		p.RawQuery = q.Encode()
 	}
 	return p.Redacted()
 }

@@ -43,32 +43,104 @@ type netOutput struct {
 	report   func(error) // a failure: OnError, and the next Flush or Close
 	disk     *replayer   // nil without a Buffer; its buf is nil if it could not be opened
 
-	retries atomic.Uint64 // sends that failed and were tried again
-	down    atomic.Bool   // an outage began and has not ended
+	retries  atomic.Uint64 // sends that failed and were tried again
+	refusals reportLimiter // failed batches: reported at most once a second
+	gaveUp   int           // records failed by the deadline of Close or Shutdown, reported at close
 }
 
-// netControl tells a sink's network output that the sink is closing, or
-// that Shutdown's deadline has passed.
+// reportLimiter keeps a destination whose batches all fail (an HTTP 401
+// for a bad token) from calling OnError for every batch: it lets one
+// report through a second, and the next says how many records failed
+// in between. The goroutine that reports owns it.
+type reportLimiter struct {
+	last time.Time
+	held int // records failed since the last report, not reported
+}
+
+// hold counts n failed records, and reports whether to report them now,
+// with what to add to the message about those held back.
+func (l *reportLimiter) hold(n int) (string, bool) {
+	now := time.Now()
+	if !l.last.IsZero() && now.Sub(l.last) < time.Second {
+		l.held += n
+		return "", false
+	}
+	l.last = now
+	held := ""
+	if l.held > 0 {
+		held = fmt.Sprintf(" (and %s since the last report)", records(l.held))
+		l.held = 0
+	}
+	return held, true
+}
+
+// netControl tells a sink's network output that the sink is closing, that
+// Close's CloseTimeout has passed since, or that Shutdown's deadline has.
+// At either deadline it closes the output's sender, so that a send in
+// flight (a collector that takes the request and never answers) returns at
+// once, and every later one fails without trying.
 type netControl struct {
-	closing     chan struct{} // closed when the sink starts to close
-	abandon     chan struct{} // closed at Shutdown's deadline
-	closingAt   atomic.Int64  // when closing was closed, in Unix nanoseconds
-	closeOnce   sync.Once
-	abandonOnce sync.Once
+	closing      chan struct{} // closed when the sink starts to close
+	abandon      chan struct{} // closed at Shutdown's deadline
+	expired      chan struct{} // closed at either deadline
+	closingAt    atomic.Int64  // when closing was closed, in Unix nanoseconds
+	closeTimeout time.Duration
+	stop         func() error // closes the sender
+	timer        *time.Timer  // fires at CloseTimeout; guarded by closeOnce
+	closeOnce    sync.Once
+	abandonOnce  sync.Once
+	expireOnce   sync.Once
+	// down is set while the destination's sends fail (an outage), for the
+	// queue (queue.netDown); wakeWaiters wakes callers waiting for room
+	// when it is set, so that they drop instead. Both set before publish.
+	down        atomic.Bool
+	wakeWaiters func()
 }
 
-func newNetControl() *netControl {
-	return &netControl{closing: make(chan struct{}), abandon: make(chan struct{})}
+func newNetControl(closeTimeout time.Duration) *netControl {
+	return &netControl{closing: make(chan struct{}), abandon: make(chan struct{}), expired: make(chan struct{}),
+		closeTimeout: closeTimeout}
 }
 
 func (c *netControl) close() {
 	c.closeOnce.Do(func() {
 		c.closingAt.Store(time.Now().UnixNano())
 		close(c.closing)
+		c.timer = time.AfterFunc(c.closeTimeout, c.expire)
 	})
 }
 
-func (c *netControl) giveUp() { c.abandonOnce.Do(func() { close(c.abandon) }) }
+func (c *netControl) giveUp() {
+	c.abandonOnce.Do(func() { close(c.abandon) })
+	c.expire()
+}
+
+// expire ends every send: the deadline of Close or Shutdown has passed.
+func (c *netControl) expire() {
+	c.expireOnce.Do(func() {
+		close(c.expired)
+		if c.stop != nil {
+			c.stop()
+		}
+	})
+}
+
+// done stops the CloseTimeout timer once the output closed on its own.
+func (c *netControl) done() {
+	c.closeOnce.Do(func() {}) // no timer starts after this
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+}
+
+func (c *netControl) hasExpired() bool {
+	select {
+	case <-c.expired:
+		return true
+	default:
+		return false
+	}
+}
 
 // closeLeft returns how much of timeout is left since the sink began to
 // close; timeout itself if it has not.
@@ -78,15 +150,6 @@ func (c *netControl) closeLeft(timeout time.Duration) time.Duration {
 		return timeout
 	}
 	return timeout - time.Since(time.Unix(0, at))
-}
-
-func (c *netControl) abandoned() bool {
-	select {
-	case <-c.abandon:
-		return true
-	default:
-		return false
-	}
 }
 
 func (o *netOutput) add(e *entry) result {
@@ -139,11 +202,35 @@ func (o *netOutput) flush() result {
 func (o *netOutput) send(n int) result {
 	defer func() { o.ends = o.ends[:0] }()
 	p, ends := o.buf[:n], o.ends
+	var res result
 	if o.disk != nil && o.disk.buf != nil {
-		return o.sendOrBuffer(p, ends)
+		res = o.sendOrBuffer(p, ends)
+	} else {
+		sent, err := o.sendRetrying(p, ends, 0)
+		res = tallyEnds(ends, sent, 0, err)
 	}
-	sent, err := o.sendRetrying(p, ends, 0)
-	return tallyEnds(ends, sent, 0, err)
+	return o.quiet(res)
+}
+
+// quiet holds back the error of a failed batch, if another was reported
+// less than a second ago (the records are counted all the same), and
+// those of batches the deadline of Close or Shutdown failed, which close
+// reports together.
+func (o *netOutput) quiet(res result) result {
+	switch {
+	case res.err == nil, o.failFast: // under a Breaker, the Fallback takes them
+	case errors.Is(res.err, errGaveUp):
+		o.gaveUp += res.failed
+		res.err = nil
+	default:
+		held, ok := o.refusals.hold(res.failed)
+		if !ok {
+			res.err = nil
+		} else if held != "" {
+			res.err = fmt.Errorf("%w%s", res.err, held)
+		}
+	}
+	return res
 }
 
 // sendOrBuffer sends the batch itself when the disk buffer is empty and
@@ -159,10 +246,12 @@ func (o *netOutput) sendOrBuffer(p []byte, ends []recordEnd) result {
 			o.recovered()
 			return tallyEnds(ends, sent, 0, nil)
 		}
-		if retry, _ := netsend.Retryable(err); !retry {
+		if retry, _ := netsend.Retryable(err); !retry && !o.ctl.hasExpired() {
 			return tallyEnds(ends, sent, 0, err)
 		}
-		o.outage(err)
+		if !o.ctl.hasExpired() {
+			o.outage(err)
+		}
 	}
 	base, n := 0, 0
 	if sent > 0 {
@@ -202,6 +291,9 @@ func (o *netOutput) sendRetrying(p []byte, ends []recordEnd, sent int) (int, err
 			o.recovered()
 			return sent, nil
 		}
+		if o.ctl.hasExpired() {
+			return sent, errGaveUp
+		}
 		retry, after := netsend.Retryable(err)
 		if !retry || o.failFast {
 			return sent, err
@@ -209,10 +301,15 @@ func (o *netOutput) sendRetrying(p []byte, ends []recordEnd, sent int) (int, err
 		o.outage(err)
 		o.retries.Add(1)
 		if !o.wait(max(o.back.Wait(attempt), after)) {
-			return sent, fmt.Errorf("gave up sending at close: %w", err)
+			return sent, errGaveUp
 		}
 	}
 }
+
+// errGaveUp fails the records still unsent when Close's CloseTimeout or
+// Shutdown's deadline passes. Those batches are counted as failed one by
+// one but reported once, with their total, when the output closes.
+var errGaveUp = errors.New("not sent by the deadline of Close or Shutdown")
 
 // sendOnce makes one attempt to send the records of ends from the first-th
 // on. It returns how many of them were delivered.
@@ -235,26 +332,11 @@ func (o *netOutput) sendOnce(p []byte, ends []recordEnd, first int) (int, error)
 func (o *netOutput) wait(d time.Duration) bool {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
-	closing := o.ctl.closing
-	var deadline <-chan time.Time
-	for {
-		select {
-		case <-timer.C:
-			return o.ctl.closeLeft(o.spec.network.CloseTimeout) > 0
-		case <-o.ctl.abandon:
-			return false
-		case <-closing:
-			closing = nil
-			left := o.ctl.closeLeft(o.spec.network.CloseTimeout)
-			if left <= 0 {
-				return false
-			}
-			t := time.NewTimer(left)
-			defer t.Stop()
-			deadline = t.C
-		case <-deadline:
-			return false
-		}
+	select {
+	case <-timer.C:
+		return !o.ctl.hasExpired()
+	case <-o.ctl.expired:
+		return false
 	}
 }
 
@@ -262,14 +344,17 @@ func (o *netOutput) wait(d time.Duration) bool {
 // Those records are not lost (yet): the error is news, not a failure, and
 // Flush and Close do not return it.
 func (o *netOutput) outage(err error) {
-	if !o.down.Swap(true) {
+	if !o.ctl.down.Swap(true) {
+		if o.ctl.wakeWaiters != nil {
+			o.ctl.wakeWaiters()
+		}
 		o.warn(fmt.Errorf("hydra: %s: %w (sending again with backoff)", o.label, err))
 	}
 }
 
 // recovered ends an outage.
 func (o *netOutput) recovered() {
-	if o.down.Swap(false) {
+	if o.ctl.down.Swap(false) {
 		o.warn(fmt.Errorf("hydra: %s: sending again after an outage", o.label))
 	}
 }
@@ -297,13 +382,21 @@ func tallyEnds(ends []recordEnd, sent, buffered int, err error) result {
 }
 
 func (o *netOutput) close() error {
+	o.ctl.done()
 	var err error
 	if o.disk != nil {
 		err = o.disk.close()
 	}
-	o.sendMu.Lock()
-	defer o.sendMu.Unlock()
-	return errors.Join(err, o.sender.Close())
+	if o.gaveUp > 0 {
+		err = errors.Join(err, fmt.Errorf("%s %w", records(o.gaveUp), errGaveUp))
+	}
+	if o.refusals.held > 0 {
+		err = errors.Join(err, fmt.Errorf("%s failed since the last report", records(o.refusals.held)))
+	}
+	if cerr := o.sender.Close(); cerr != nil && !errors.Is(cerr, netsend.ErrClosed) {
+		err = errors.Join(err, cerr)
+	}
+	return err
 }
 
 // truncated returns how many datagrams were cut to MaxDatagram.
@@ -359,6 +452,7 @@ func (b *builder) newNetOutput(sp *spec, s *sink) (*netOutput, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hydra: %s (%s): %w", sp.where, sp.label(), err)
 	}
+	s.nctl.stop = o.sender.Close
 	body := newEncoder(sp.format, false, &b.cfg, b.redact, b.c.newScopeSlot())
 	switch {
 	case sp.typ == typeSyslog:

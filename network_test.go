@@ -61,3 +61,45 @@ func TestReloadKeepsAnUnchangedNetworkDestination(t *testing.T) {
 	require.NoError(t, h.Flush(context.Background()))
 	require.Len(t, srv.WaitMessages(t, 1, 10*time.Second), 1)
 }
+
+// Under the default policy a network destination blocks while its
+// collector is slow, and drops, counted, while it is down: a collector
+// that is down never stops the program, one that is slow loses nothing.
+func TestNetworkDefaultPolicyDropsOnlyWhileDown(t *testing.T) {
+	t.Run("down", func(t *testing.T) {
+		cfg := oneLayer(Destination{Type: "syslog", Address: "tcp://" + deadAddr(t), Network: fastRetry})
+		cfg.Async = AsyncOptions{QueueSize: 64}
+		h := newTest(t, cfg)
+		l := slog.New(h)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for i := range 10_000 {
+				l.Info("m", "seq", i)
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("logging blocked on a collector that is down")
+		}
+		st := h.Stats().Destinations[0]
+		require.Equal(t, Block, st.Policy)
+		require.Greater(t, st.Dropped, uint64(9000), "%+v", st)
+	})
+	t.Run("slow", func(t *testing.T) {
+		srv := rsyslogtest.Start(t, rsyslogtest.Options{TCP: true})
+		cfg := oneLayer(Destination{Type: "syslog", Address: "tcp://" + srv.TCPAddr, Format: "json", Network: fastRetry})
+		cfg.Async = AsyncOptions{QueueSize: 64} // far smaller than the burst: callers wait for room
+		h := newTest(t, cfg)
+		l := slog.New(h)
+		for i := range 20_000 {
+			l.Info("m", "seq", i)
+		}
+		require.NoError(t, h.Flush(context.Background()))
+		st := h.Stats().Destinations[0]
+		require.Zero(t, st.Dropped)
+		require.Greater(t, st.Blocked, time.Duration(0), "the burst never waited: the test shows nothing")
+		requireSeqs(t, srv.WaitMessages(t, 20_000, 30*time.Second), 20_000)
+	})
+}

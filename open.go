@@ -56,7 +56,7 @@ func (b *builder) openSinks() ([]*sink, error) {
 		}
 		fresh = append(fresh, s)
 		if sp.net != nil {
-			s.nctl = newNetControl()
+			s.nctl = newNetControl(sp.net.network.CloseTimeout)
 		}
 		s.out, s.file = open(s, sp)
 		if sp.typ == typeHandler {
@@ -88,6 +88,15 @@ func (b *builder) openSinks() ([]*sink, error) {
 		default:
 			s.q = newQueue(sp.async)
 			s.streamQueue = !s.ctx && typeRules[sp.typ].stream
+			if sp.dropWhileDown {
+				s.q.netDown = &s.nctl.down
+				q := s.q
+				s.nctl.wakeWaiters = func() { // every waiter, to drop
+					for range q.room.waiters.Load() {
+						q.room.freed()
+					}
+				}
+			}
 		}
 		sp.sink = s
 		sinks = append(sinks, s)

@@ -106,7 +106,7 @@ func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context) error {
 	if pinned {
 		return q.waitForRoom(e, true, 0)
 	}
-	if q.policy == Block {
+	if q.policy == Block && !q.shedding() {
 		return q.waitForRoom(e, false, q.blockTimeout)
 	}
 	q.rejected.Add(1)
@@ -115,8 +115,9 @@ func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context) error {
 
 // dropUnread drops a record unread, if every destination of the layer
 // that a record at level reaches would drop it now, and reports whether it
-// did; the drops are counted: each one queues
-// under DropNewest, does not protect the level, and is full. The moment a
+// did; the drops are counted: each one queues under DropNewest (or under
+// Block with its collector down, see queue.netDown), does not protect the
+// level, and is full. The moment a
 // queue is seen full is the moment its drop takes effect, as in enqueue,
 // so the caller need not read the record, nor resolve and copy it, only to
 // have it refused.
@@ -148,7 +149,8 @@ func (st *layerState) dropUnread(level slog.Level) bool {
 
 // wouldDrop reports whether q would drop a record at level now.
 func (q *queue) wouldDrop(level slog.Level) bool {
-	return q.policy == DropNewest && (q.neverDrop == nil || level < q.neverDrop.Level()) && q.ring.Full()
+	return (q.policy == DropNewest || q.policy == Block && q.shedding()) &&
+		(q.neverDrop == nil || level < q.neverDrop.Level()) && q.ring.Full()
 }
 
 // finishEnqueue finishes an attempt to enqueue that succeeded (the consumer is
@@ -220,6 +222,13 @@ func (q *queue) waitForRoom(e *entry, pinned bool, timeout time.Duration) error 
 		}
 		if err, done := q.finishEnqueue(res); done {
 			return err
+		}
+		if !pinned && q.shedding() {
+			// Its collector is down. Looked at after the try, with waiters
+			// raised before it: an outage that begins after this look sees
+			// the waiter and wakes it (netOutput.outage).
+			q.rejected.Add(1)
+			return nil
 		}
 		select {
 		case <-room:

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
-	"time"
 
 	"github.com/hydralog/hydra/internal/diskbuf"
 	"github.com/hydralog/hydra/internal/netsend"
@@ -31,6 +30,7 @@ type replayer struct {
 	// they are the first that Next returns. The replay goroutine's only.
 	recoveredLeft int
 	offs          []int // scratch for Send, the replay goroutine's
+	refusals      reportLimiter
 	stop          chan struct{}
 	done          chan struct{}
 	running       bool // the goroutine was started (the consumer's)
@@ -119,7 +119,7 @@ func (r *replayer) run() {
 				continue
 			case <-r.stop:
 				return
-			case <-o.ctl.abandon:
+			case <-o.ctl.expired:
 				return
 			}
 		}
@@ -132,6 +132,9 @@ func (r *replayer) run() {
 			attempt = 0
 			r.ack(records, nil)
 			continue
+		}
+		if o.ctl.hasExpired() {
+			return // the sender was closed at the deadline: the batch stays on disk
 		}
 		if retry, after := netsend.Retryable(err); !retry {
 			r.ack(records, err)
@@ -171,7 +174,9 @@ func (r *replayer) ack(n int, err error) {
 		r.lost.Add(uint64(n))
 		r.buffered.Add(-int64(ours))
 		r.s.failed.Add(uint64(ours))
-		r.s.report(fmt.Errorf("hydra: %s: %s from the disk buffer refused: %w", r.s.label, records(n), err))
+		if held, ok := r.refusals.hold(n); ok {
+			r.s.report(fmt.Errorf("hydra: %s: %s from the disk buffer refused%s: %w", r.s.label, records(n), held, err))
+		}
 		return
 	}
 	r.recovered.Add(uint64(earlier))
@@ -214,32 +219,16 @@ func (r *replayer) append(p []byte, n int) error {
 }
 
 // waitRoom waits until room is closed (an Ack freed space), and reports
-// whether there is room: not if the replay goroutine stopped, Shutdown's
-// deadline passed, or Close waited CloseTimeout.
+// whether there is room: not if the replay goroutine stopped, or the
+// deadline of Close or Shutdown passed.
 func (r *replayer) waitRoom(room <-chan struct{}) bool {
-	o := r.o
-	closing := o.ctl.closing
-	var deadline <-chan time.Time
-	for {
-		select {
-		case <-room:
-			return true
-		case <-r.done:
-			return false
-		case <-o.ctl.abandon:
-			return false
-		case <-closing:
-			closing = nil
-			left := o.ctl.closeLeft(o.spec.network.CloseTimeout)
-			if left <= 0 {
-				return false
-			}
-			t := time.NewTimer(left)
-			defer t.Stop()
-			deadline = t.C
-		case <-deadline:
-			return false
-		}
+	select {
+	case <-room:
+		return true
+	case <-r.done:
+		return false
+	case <-r.o.ctl.expired:
+		return false
 	}
 }
 
@@ -250,6 +239,9 @@ func (r *replayer) close() error {
 	close(r.stop)
 	if r.running {
 		<-r.done
+	}
+	if n := r.refusals.held; n > 0 {
+		r.s.report(fmt.Errorf("hydra: %s: %s from the disk buffer refused since the last report", r.s.label, records(n)))
 	}
 	if heir := r.heir.Load(); heir != nil {
 		heir.inherited.Add(r.buffered.Swap(0))

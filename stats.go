@@ -57,8 +57,8 @@ type DestinationStats struct {
 	Dropped uint64
 	// Failed counts the records whose write or handler call failed.
 	Failed uint64
-	// Queued is Accepted minus the three counts above: the records waiting
-	// in the queue or being written now.
+	// Queued is Accepted minus the three counts above (and Buffered): the
+	// records waiting in the queue or being written now.
 	Queued int
 	// Capacity is the size of the queue; 0 for a Sync destination.
 	Capacity int
@@ -89,7 +89,8 @@ type DestinationStats struct {
 	// Truncated counts the records cut to Network.MaxDatagram.
 	Truncated uint64
 	// Buffered is how many of this run's records wait in the disk buffer,
-	// not yet Written or Failed: they are part of Queued.
+	// not yet Written or Failed. Queued does not count them: after Flush,
+	// Accepted == Written + Dropped + Failed + Buffered.
 	Buffered int
 	// BufferBytes is the size of the disk buffer's files.
 	BufferBytes int64

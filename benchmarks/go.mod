@@ -7,6 +7,7 @@ replace github.com/hydralog/hydra => ../
 require (
 	github.com/hydralog/hydra v0.0.0
 	github.com/lmittmann/tint v1.2.1
+	github.com/phuslu/log v1.0.121
 	github.com/rs/zerolog v1.35.1
 	go.uber.org/zap v1.28.0
 	golang.org/x/perf v0.0.0-20260908200009-22c9c6c9d4da

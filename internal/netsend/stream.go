@@ -6,7 +6,6 @@ package netsend
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -105,27 +104,6 @@ func (s *streamSender) Send(p []byte, ends []int) (int, error) {
 		return whole(ends, n), s.conn.failed(c, err)
 	}
 	return len(ends), nil
-}
-
-// peerClosed reports whether the peer of c has closed the connection, as
-// far as this end knows now: a read that must not wait finds the end of
-// the stream or an error (a reset). Peers that log receivers are never
-// send anything, so what such a read may find otherwise is discarded. The
-// read goes through c itself, TLS included: a TLS read that times out
-// leaves the connection usable, and reading under TLS would take its
-// records (a session ticket) from it.
-func peerClosed(c net.Conn) bool {
-	if err := c.SetReadDeadline(time.Now()); err != nil {
-		return true
-	}
-	var b [512]byte
-	_, err := c.Read(b[:])
-	c.SetReadDeadline(time.Time{})
-	if err == nil {
-		return false
-	}
-	var ne net.Error
-	return !(errors.As(err, &ne) && ne.Timeout())
 }
 
 // Close closes the connection; a Send blocked in Write returns ErrClosed.

@@ -3,12 +3,13 @@
 //
 //	cd benchmarks && go run ./cmd/report
 //
-// It runs the benchmarks of this module (zap, zerolog, slog, hydra) and
+// It runs the benchmarks of this module (zap, zerolog, slog, hydra; the
+// network ones, to rsyslogd and an HTTP collector, into network.txt) and
 // hydra's own ratio benchmarks in the parent module, several counts each,
 // writes the raw output to results/, benchstat's comparison to
 // results/benchstat.txt, the medians and ratios to results/summary.md and
-// between the markers of README.md, and draws results/caller.svg and
-// results/throughput.svg. -skip-run redraws from the raw files of an
+// between the markers of README.md, and draws results/caller.svg,
+// results/throughput.svg and results/network.svg. -skip-run redraws from the raw files of an
 // earlier run.
 package main
 
@@ -47,7 +48,8 @@ func main() {
 
 // The raw result files, and the packages whose benchmarks fill them.
 var suites = []struct{ file, dir, pattern string }{
-	{"peers.txt", ".", "."},
+	{"peers.txt", ".", "^Benchmark(Caller|Disabled|File|Latency|Console)"},
+	{"network.txt", ".", "^Benchmark(Syslog|SyslogParallel|HTTP|NetworkDown)$"},
 	{"hydra.txt", "..", "VsFloor|DropVsFloor|FormatVsSlog|Shaping|Memory"},
 }
 
@@ -86,7 +88,10 @@ func run(count int, benchtime string, skipRun bool, out string) error {
 	if err := res.callerChart(filepath.Join(out, "caller.svg")); err != nil {
 		return err
 	}
-	return res.throughputChart(filepath.Join(out, "throughput.svg"))
+	if err := res.throughputChart(filepath.Join(out, "throughput.svg")); err != nil {
+		return err
+	}
+	return res.networkChart(filepath.Join(out, "network.svg"))
 }
 
 // bench runs go test -bench in dir, teeing its output to file.
@@ -329,6 +334,7 @@ func (r *results) summary() string {
 		ns, _ := r.median("Disabled/"+n, "ns/op")
 		fmt.Fprintf(&b, "| %s | %.1f |\n", n, ns)
 	}
+	r.networkSummary(&b)
 	return b.String()
 }
 

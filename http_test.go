@@ -1,0 +1,621 @@
+package hydra
+
+// The "http" destination against real net/http servers: retries through
+// 5xx, 429 with Retry-After, a reset and a stall; gzip, headers and
+// Content-Type; a refused batch; a Breaker with a file Fallback; the disk
+// Buffer through an outage and across a restart; Close while the
+// collector is down; and the Config errors of network destinations.
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// collected is one request a collector saw.
+type collected struct {
+	at       time.Time
+	header   http.Header
+	lines    []string // the body's lines, gunzipped
+	ids      []int    // the "id" of each JSON line, in order
+	accepted bool     // the collector kept the records (it may still have lost the answer)
+	answered bool     // the answer was a 2xx that reached the client (as far as the collector knows)
+}
+
+// collector is an HTTP log collector. Its answer function decides, for
+// the n-th request (from 0), what happens: it writes the answer, or
+// hijacks the connection, and returns whether the records were kept.
+type collector struct {
+	t      testing.TB
+	answer func(n int, w http.ResponseWriter, r *http.Request) (kept, answered bool)
+
+	mu   sync.Mutex
+	reqs []collected
+	n    int
+}
+
+func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	at := time.Now()
+	var body io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			c.t.Errorf("gzip body: %v", err)
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		body = zr
+	}
+	data, err := io.ReadAll(body)
+	if err != nil {
+		c.t.Errorf("reading the body: %v", err)
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	req := collected{at: at, header: r.Header.Clone(), lines: lines(data)}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-ndjson") {
+		for _, l := range req.lines {
+			var rec struct{ ID *int }
+			if err := json.Unmarshal([]byte(l), &rec); err != nil || rec.ID == nil {
+				c.t.Errorf("request line %q: want a JSON record with an id (%v)", l, err)
+				continue
+			}
+			req.ids = append(req.ids, *rec.ID)
+		}
+	}
+	c.mu.Lock()
+	n := c.n
+	c.n++
+	c.mu.Unlock()
+	req.accepted, req.answered = c.answer(n, w, r)
+	c.mu.Lock()
+	c.reqs = append(c.reqs, req)
+	c.mu.Unlock()
+}
+
+// requests returns the requests seen so far, in the order they were
+// answered.
+func (c *collector) requests() []collected {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]collected(nil), c.reqs...)
+}
+
+// arrived returns how many times each id was kept, and the ids of
+// requests kept in order.
+func (c *collector) arrived() (map[int]int, []int) {
+	counts := map[int]int{}
+	var order []int
+	for _, r := range c.requests() {
+		if r.accepted {
+			for _, id := range r.ids {
+				counts[id]++
+				order = append(order, id)
+			}
+		}
+	}
+	return counts, order
+}
+
+// ok answers 200 and keeps the records.
+func ok(int, http.ResponseWriter, *http.Request) (bool, bool) { return true, true }
+
+// startCollector serves c on a fresh loopback port until the test ends.
+func startCollector(t *testing.T, answer func(n int, w http.ResponseWriter, r *http.Request) (bool, bool)) (*collector, *httptest.Server) {
+	t.Helper()
+	c := &collector{t: t, answer: answer}
+	srv := httptest.NewServer(c)
+	t.Cleanup(srv.Close)
+	return c, srv
+}
+
+// fastNet retries quickly, so that the tests are.
+func fastNet() *NetworkOptions {
+	return &NetworkOptions{BackoffMin: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond}
+}
+
+// requireSettledBuffered checks the accounting identity of a destination
+// whose disk buffer may hold records.
+func requireSettledBuffered(t testing.TB, d DestinationStats) {
+	t.Helper()
+	require.Equal(t, d.Accepted, d.Written+d.Dropped+d.Failed+uint64(d.Buffered),
+		"%s: accepted %d != written %d + dropped %d + failed %d + buffered %d",
+		d.Name, d.Accepted, d.Written, d.Dropped, d.Failed, d.Buffered)
+	require.Zero(t, d.Queued, "%s: queued", d.Name)
+}
+
+// onlyDest returns the stats of h's only destination.
+func onlyDest(t testing.TB, h *Handler) DestinationStats {
+	t.Helper()
+	ds := h.Stats().Destinations
+	require.Len(t, ds, 1)
+	return ds[0]
+}
+
+// countContaining returns how many of errs have sub in their message.
+func countContaining(errs []error, sub string) int {
+	n := 0
+	for _, err := range errs {
+		if strings.Contains(err.Error(), sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// The collector answers 500, then 429 with Retry-After: 1, then resets the
+// connection, then keeps a batch but stalls past the request timeout, then
+// takes everything. Every record arrives; the only duplicates are records
+// of the batch that was retried; the Retry-After wait is honoured; the
+// outage is told to OnError once as it starts and once as it ends, and
+// Flush returns neither.
+func TestHTTPRetriesThroughFaults(t *testing.T) {
+	const goroutines, each = 16, 5000
+	c, srv := startCollector(t, func(n int, w http.ResponseWriter, r *http.Request) (bool, bool) {
+		switch n {
+		case 0:
+			http.Error(w, "collector is sad", http.StatusInternalServerError)
+			return false, false
+		case 1:
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return false, false
+		case 2:
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Errorf("hijack: %v", err)
+				return false, false
+			}
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0) // a reset, not a clean close
+			}
+			conn.Close()
+			return false, false
+		case 3:
+			// The records are kept, but the answer comes too late.
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+			return true, false
+		}
+		return true, true
+	})
+	var heard errorList
+	cfg := oneLayer(Destination{Type: "http", URL: srv.URL + "/ingest",
+		HTTP: &HTTPOptions{Timeout: time.Second}, Network: fastNet(),
+		Async: &AsyncOptions{}}) // block through the outage: nothing dropped
+	cfg.OnError = heard.add
+	h := newTest(t, cfg)
+	l := slog.New(h)
+
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				l.Info("r", "id", g*each+i)
+			}
+		}()
+	}
+	wg.Wait()
+	start := time.Now()
+	flush(t, h)
+	t.Logf("flushed in %v", time.Since(start))
+
+	reqs := c.requests()
+	require.Greater(t, len(reqs), 4)
+	require.GreaterOrEqual(t, reqs[2].at.Sub(reqs[1].at), 950*time.Millisecond,
+		"the request after the 429 came before its Retry-After: 1")
+
+	// The batch sent again is the one that failed, with the same records.
+	for _, r := range reqs[:4] {
+		require.Equal(t, reqs[0].ids, r.ids, "a retry sends the same batch")
+	}
+	// Any batch sent more than once (on a slow machine, a request that
+	// took longer than the timeout too) was retried; only its records may
+	// arrive twice.
+	sent := map[string]int{}
+	for _, r := range reqs {
+		sent[fmt.Sprint(r.ids)]++
+	}
+	retried := map[int]bool{}
+	for _, r := range reqs {
+		if sent[fmt.Sprint(r.ids)] > 1 {
+			for _, id := range r.ids {
+				retried[id] = true
+			}
+		}
+	}
+	counts, _ := c.arrived()
+	dups := 0
+	for id := range goroutines * each {
+		require.NotZero(t, counts[id], "record %d never arrived", id)
+		if counts[id] > 1 {
+			require.True(t, retried[id], "record %d arrived %d times but its batch was never retried", id, counts[id])
+			dups += counts[id] - 1
+		}
+	}
+	require.Len(t, counts, goroutines*each, "ids that were never logged arrived")
+	require.LessOrEqual(t, dups, len(retried))
+	t.Logf("%d requests, %d records in the retried batch, %d duplicates", len(reqs), len(retried), dups)
+
+	d := onlyDest(t, h)
+	require.Equal(t, uint64(goroutines*each), d.Written)
+	require.Zero(t, d.Failed)
+	require.Zero(t, d.Dropped)
+	require.GreaterOrEqual(t, d.Retries, uint64(4), "500, 429, reset and stall: four failed sends, each retried")
+	requireSettled(t, h.Stats())
+
+	errs := heard.get()
+	require.Equal(t, 1, countContaining(errs, "(sending again with backoff)"), "%v", errs)
+	require.Equal(t, 1, countContaining(errs, "sending again after an outage"), "%v", errs)
+	require.Len(t, errs, 2, "nothing failed: only the outage's two notes")
+	require.Contains(t, errs[0].Error(), "500")
+	require.NoError(t, h.Close())
+}
+
+// Gzip and Headers reach the collector, and the Content-Type says what
+// the lines are.
+func TestHTTPGzipHeadersContentType(t *testing.T) {
+	for _, tc := range []struct {
+		name, format string
+		gzip         bool
+		wantType     string
+		wantLine     string
+	}{
+		{"json gzip", "", true, "application/x-ndjson", `"msg":"hello","id":7}`},
+		{"json plain", "json", false, "application/x-ndjson", `"msg":"hello","id":7}`},
+		{"text gzip", "text", true, "text/plain; charset=utf-8", `level=INFO msg=hello id=7`},
+		{"text plain", "TEXT", false, "text/plain; charset=utf-8", `level=INFO msg=hello id=7`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, srv := startCollector(t, ok)
+			h := newTest(t, oneLayer(Destination{Type: "http", URL: srv.URL, Format: tc.format,
+				HTTP: &HTTPOptions{Gzip: tc.gzip, Headers: map[string]string{
+					"Authorization": "Bearer s3cret", "X-Tenant": "blue"}}}))
+			slog.New(h).Info("hello", "id", 7)
+			flush(t, h)
+			reqs := c.requests()
+			require.Len(t, reqs, 1)
+			r := reqs[0]
+			require.Equal(t, "Bearer s3cret", r.header.Get("Authorization"))
+			require.Equal(t, "blue", r.header.Get("X-Tenant"))
+			require.Equal(t, tc.wantType, r.header.Get("Content-Type"))
+			if tc.gzip {
+				require.Equal(t, "gzip", r.header.Get("Content-Encoding"))
+			} else {
+				require.Empty(t, r.header.Get("Content-Encoding"))
+			}
+			require.Len(t, r.lines, 1)
+			require.Contains(t, r.lines[0], tc.wantLine)
+			require.NoError(t, h.Close())
+		})
+	}
+}
+
+// A 400 fails the batch at once: its records are Failed, the error names
+// the status and the URL, reaches OnError and the next Flush, and the
+// batch is not sent again.
+func TestHTTPBadRequestFailsBatch(t *testing.T) {
+	var refuse atomic.Bool
+	refuse.Store(true)
+	c, srv := startCollector(t, func(_ int, w http.ResponseWriter, _ *http.Request) (bool, bool) {
+		if refuse.Load() {
+			http.Error(w, "bad batch", http.StatusBadRequest)
+			return false, false
+		}
+		return true, true
+	})
+	var heard errorList
+	cfg := oneLayer(Destination{Type: "http", URL: srv.URL + "/v1/logs", Network: fastNet()})
+	cfg.OnError = heard.add
+	h := newTest(t, cfg)
+	l := slog.New(h)
+	for i := range 10 {
+		l.Info("r", "id", i)
+	}
+	err := h.Flush(context.Background())
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "400 Bad Request")
+	require.Contains(t, err.Error(), srv.URL+"/v1/logs")
+	require.Contains(t, err.Error(), "bad batch", "the start of the answer's body")
+	require.NotEmpty(t, heard.get())
+	require.Contains(t, heard.get()[0].Error(), "400")
+	d := onlyDest(t, h)
+	require.Equal(t, uint64(10), d.Failed)
+	require.Zero(t, d.Written)
+	require.Zero(t, d.Retries)
+	requireSettled(t, h.Stats())
+	require.NoError(t, h.Flush(context.Background()), "an error is returned once")
+
+	refuse.Store(false)
+	for i := 10; i < 15; i++ {
+		l.Info("r", "id", i)
+	}
+	flush(t, h)
+	seen := 0
+	for _, r := range c.requests() {
+		seen += len(r.ids)
+	}
+	require.Equal(t, 15, seen, "each record was sent once: a refused batch is not retried")
+	d = onlyDest(t, h)
+	require.Equal(t, uint64(5), d.Written)
+	require.Zero(t, d.Retries)
+	require.NoError(t, h.Close())
+}
+
+// With a Breaker, a collector that answers 503 for ever loses nothing:
+// the failed batches and everything after them go to the file Fallback.
+func TestHTTPBreakerFallsBackToFile(t *testing.T) {
+	c, srv := startCollector(t, func(_ int, w http.ResponseWriter, _ *http.Request) (bool, bool) {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		return false, false
+	})
+	path := filepath.Join(t.TempDir(), "spare.log")
+	h := newTest(t, oneLayer(Destination{Type: "http", URL: srv.URL, Network: fastNet(),
+		Breaker:  &Breaker{Failures: 2, Cooldown: time.Hour},
+		Fallback: &Destination{Type: "file", Path: path, Format: "json"}}))
+	l := slog.New(h)
+	const n = 3000
+	for i := range n {
+		l.Info("r", "id", i)
+		if i%500 == 499 {
+			_ = h.Flush(context.Background()) // several batches: the first fail, then the breaker opens
+		}
+	}
+	_ = h.Flush(context.Background())
+	d := onlyDest(t, h)
+	require.Equal(t, "open", d.Breaker)
+	require.Equal(t, uint64(n), d.Written)
+	require.Equal(t, uint64(n), d.FallbackWritten)
+	require.Zero(t, d.Failed)
+	require.Zero(t, d.Retries, "under a Breaker a failed batch is not sent again")
+	requireSettled(t, h.Stats())
+	require.NoError(t, h.Close())
+
+	got := map[int]int{}
+	for _, rec := range readAll(t, filepath.Dir(path), "spare.log") {
+		got[int(rec["id"].(float64))]++
+	}
+	for i := range n {
+		require.Equal(t, 1, got[i], "record %d in the fallback file", i)
+	}
+	require.Len(t, got, n)
+	require.Len(t, c.requests(), 2, "the breaker opened after two failed batches")
+}
+
+// freeAddr returns a loopback address that nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// serveAt serves c at addr (which must be free) until the test ends.
+func serveAt(t *testing.T, addr string, c *collector) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	require.NoError(t, err)
+	srv := &http.Server{Handler: c}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		srv.Close()
+		<-done
+	})
+}
+
+// While the collector is down (nothing listens), the batches go to the
+// disk buffer and Flush does not wait for them; once it is back, the
+// replay goroutine sends them, in order, once each.
+func TestHTTPBufferThroughOutage(t *testing.T) {
+	addr := freeAddr(t)
+	dir := t.TempDir()
+	var heard errorList
+	cfg := oneLayer(Destination{Type: "http", URL: "http://" + addr + "/in", Network: fastNet(),
+		Buffer: &DiskBuffer{Dir: dir}})
+	cfg.OnError = heard.add
+	h := newTest(t, cfg)
+	l := slog.New(h)
+	const n = 5000
+	pad := strings.Repeat("p", 60)
+	for i := range n {
+		l.Info("r", "id", i, "pad", pad)
+	}
+	flush(t, h) // nothing is returned: no record failed
+	d := onlyDest(t, h)
+	require.Equal(t, n, d.Buffered)
+	require.Positive(t, d.BufferBytes)
+	require.Zero(t, d.Written)
+	require.Positive(t, d.Retries, "the replay goroutine keeps trying")
+	requireSettledBuffered(t, d)
+	require.Equal(t, uint64(n), h.Stats().Buffered)
+	require.Equal(t, 1, countContaining(heard.get(), "(sending again with backoff)"))
+
+	c := &collector{t: t, answer: ok}
+	serveAt(t, addr, c)
+	require.True(t, waitFor(5*time.Second, func() bool { return onlyDest(t, h).Buffered == 0 }),
+		"the buffer never drained: %+v", onlyDest(t, h))
+	d = onlyDest(t, h)
+	require.Equal(t, uint64(n), d.Replayed)
+	require.Equal(t, uint64(n), d.Written)
+	require.Zero(t, d.Failed)
+	require.Zero(t, d.Recovered)
+	requireSettledBuffered(t, d)
+	requireSettled(t, h.Stats())
+
+	counts, order := c.arrived()
+	require.Len(t, order, n, "each record once")
+	for i, id := range order {
+		require.Equal(t, i, id, "records arrive in the order they were logged")
+	}
+	require.Len(t, counts, n)
+	require.True(t, waitFor(time.Second, func() bool {
+		return countContaining(heard.get(), "sending again after an outage") == 1
+	}), "%v", heard.get())
+	require.NoError(t, h.Close())
+}
+
+// Records still on disk when a Handler closes are sent by the next one
+// that opens the same Buffer.Dir, and counted there as Recovered.
+func TestHTTPBufferSurvivesRestart(t *testing.T) {
+	var up atomic.Bool
+	c, srv := startCollector(t, func(_ int, w http.ResponseWriter, _ *http.Request) (bool, bool) {
+		if !up.Load() {
+			http.Error(w, "not yet", http.StatusServiceUnavailable)
+			return false, false
+		}
+		return true, true
+	})
+	dir := t.TempDir()
+	dest := Destination{Type: "http", URL: srv.URL, Buffer: &DiskBuffer{Dir: dir},
+		Network: &NetworkOptions{BackoffMin: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
+			CloseTimeout: 100 * time.Millisecond}}
+	const n = 2000
+
+	h1, err := New(oneLayer(dest))
+	require.NoError(t, err)
+	l := slog.New(h1)
+	for i := range n {
+		l.Info("r", "id", i)
+	}
+	flush(t, h1)
+	start := time.Now()
+	require.NoError(t, h1.Close(), "what stays on disk has not failed")
+	require.Less(t, time.Since(start), 2*time.Second)
+	d := onlyDest(t, h1)
+	require.Equal(t, n, d.Buffered, "after Close the records wait on disk")
+	require.Zero(t, d.Written)
+	require.Zero(t, d.Failed)
+	require.Positive(t, d.BufferBytes)
+	requireSettledBuffered(t, d)
+	counts, _ := c.arrived()
+	require.Empty(t, counts)
+
+	up.Store(true)
+	h2 := newTest(t, oneLayer(dest))
+	require.True(t, waitFor(5*time.Second, func() bool { return onlyDest(t, h2).Recovered == n }),
+		"the second handler sent %+v", onlyDest(t, h2))
+	d = onlyDest(t, h2)
+	require.Zero(t, d.Accepted, "an earlier run's records are not this one's")
+	require.Zero(t, d.Written)
+	require.Zero(t, d.Replayed)
+	require.Zero(t, d.Buffered)
+	counts, order := c.arrived()
+	require.Len(t, order, n)
+	for i, id := range order {
+		require.Equal(t, i, id)
+	}
+	require.Len(t, counts, n)
+	require.NoError(t, h2.Close())
+	require.Zero(t, onlyDest(t, h2).BufferBytes, "the buffer is empty")
+}
+
+// Close gives a collector that is down CloseTimeout to come back, then
+// fails what it could not send, and says so.
+func TestHTTPCloseWhileDown(t *testing.T) {
+	addr := freeAddr(t)
+	var heard errorList
+	cfg := oneLayer(Destination{Type: "http", URL: "http://" + addr, Network: &NetworkOptions{
+		BackoffMin: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond, CloseTimeout: 300 * time.Millisecond}})
+	cfg.OnError = heard.add
+	h, err := New(cfg)
+	require.NoError(t, err)
+	l := slog.New(h)
+	const n = 100
+	for i := range n {
+		l.Info("r", "id", i)
+	}
+	start := time.Now()
+	err = h.Close()
+	took := time.Since(start)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "not sent by the deadline of Close or Shutdown")
+	require.Contains(t, err.Error(), addr)
+	require.GreaterOrEqual(t, took, 250*time.Millisecond, "Close waits CloseTimeout for the collector")
+	require.Less(t, took, 1500*time.Millisecond, "Close waits no more than CloseTimeout")
+	d := onlyDest(t, h)
+	require.Equal(t, uint64(n), d.Failed)
+	require.Zero(t, d.Written)
+	requireSettled(t, h.Stats())
+	// The batches in hand at the deadline are reported once, together.
+	require.Equal(t, 1, countContaining(heard.get(), "not sent by the deadline of Close or Shutdown"), "%v", heard.get())
+	require.Contains(t, err.Error(), fmt.Sprintf("%d records not sent by the deadline", n))
+}
+
+// Each mistake in a network destination fails New, named.
+func TestNetworkConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		d    Destination
+		want []string
+	}{
+		{"ftp URL", Destination{Type: "http", URL: "ftp://x"}, []string{`URL "ftp://x": want an http:// or https:// URL`}},
+		{"http with Address", Destination{Type: "http", URL: "http://127.0.0.1:1", Address: "tcp://127.0.0.1:1"},
+			[]string{"Address is only for syslog, tcp or udp destinations"}},
+		{"Buffer on udp", Destination{Type: "udp", Address: "udp://127.0.0.1:1", Buffer: &DiskBuffer{Dir: dir}},
+			[]string{`Buffer does not apply to "udp://127.0.0.1:1"`}},
+		{"Sync", Destination{Type: "tcp", Address: "tcp://127.0.0.1:1", Sync: true},
+			[]string{"Sync does not apply to tcp destinations"}},
+		{"TLS on tcp", Destination{Type: "tcp", Address: "tcp://127.0.0.1:1", TLS: &TLSOptions{InsecureSkipVerify: true}},
+			[]string{`TLS is only for tls:// addresses and https:// URLs, not "tcp://127.0.0.1:1"`}},
+		{"backoff", Destination{Type: "http", URL: "http://127.0.0.1:1",
+			Network: &NetworkOptions{BackoffMin: time.Second, BackoffMax: time.Millisecond}},
+			[]string{"Network.BackoffMin (1s) is more than BackoffMax (1ms)"}},
+		{"console", Destination{Type: "http", URL: "http://127.0.0.1:1", Format: "console"},
+			[]string{`Format "console" is for people at a terminal, not for http destinations`}},
+		{"network Fallback", Destination{Type: "http", URL: "http://127.0.0.1:1", Breaker: &Breaker{},
+			Fallback: &Destination{Type: "tcp", Address: "tcp://127.0.0.1:2"}},
+			[]string{"a Fallback is written on its destination's goroutine when the network fails: it cannot be a network destination itself"}},
+		{"datagram too big", Destination{Type: "udp", Address: "udp://127.0.0.1:1", Network: &NetworkOptions{MaxDatagram: 100_000}},
+			[]string{"Network.MaxDatagram is 100000: a UDP datagram holds at most 65507 bytes"}},
+		// Every problem of a destination is named, those of its fields
+		// and those of its network settings together.
+		{"all at once", Destination{Type: "http", URL: "ftp://x", Sync: true, Format: "Console", Syslog: &SyslogOptions{},
+			Network: &NetworkOptions{BackoffMin: time.Second, BackoffMax: time.Millisecond}, Buffer: &DiskBuffer{MaxMB: -3}},
+			[]string{"want an http:// or https:// URL", "Sync does not apply", "Syslog is only for syslog destinations",
+				"BackoffMin (1s) is more than BackoffMax", `Format "console"`, "Buffer.Dir is required", "Buffer.MaxMB is -3"}},
+		{"a token in the URL", Destination{Type: "http", URL: "ftp://x/?token=secret"},
+			[]string{`URL "ftp://x/?token=xxxxx"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := New(oneLayer(tc.d))
+			if err == nil {
+				h.Close()
+			}
+			require.Error(t, err)
+			require.True(t, strings.HasPrefix(err.Error(), "hydra: "), "%q", err)
+			for _, w := range tc.want {
+				require.Contains(t, err.Error(), w)
+			}
+			require.NotContains(t, err.Error(), "secret")
+		})
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Empty(t, entries, "a failed New leaves no buffer behind")
+}
