@@ -90,12 +90,7 @@ func (b *builder) openSinks() ([]*sink, error) {
 			s.streamQueue = !s.ctx && typeRules[sp.typ].stream
 			if sp.dropWhileDown {
 				s.q.netDown = &s.nctl.down
-				q := s.q
-				s.nctl.wakeWaiters = func() { // every waiter, to drop
-					for range q.room.waiters.Load() {
-						q.room.freed()
-					}
-				}
+				s.nctl.wakeWaiters = s.q.room.freed // wakes every waiter, to drop
 			}
 		}
 		sp.sink = s
