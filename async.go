@@ -88,7 +88,7 @@ func newQueue(opts AsyncOptions) *queue {
 		blockTimeout: opts.BlockTimeout,
 		neverDrop:    opts.NeverDrop,
 		wakeup:       make(chan struct{}, 1),
-		room:         roomSignal{tokens: make(chan struct{}, r.Cap()), closed: make(chan struct{})},
+		room:         roomSignal{closed: make(chan struct{})},
 		done:         make(chan struct{}),
 	}
 }
@@ -121,28 +121,36 @@ func (q *queue) dropped() uint64 {
 	return q.rejected.Load() + q.evicted.Load() + q.abandoned.Load()
 }
 
-// roomSignal wakes callers waiting for room in a full queue: one token per
-// slot the consumer frees while someone waits, so that each freed slot
-// wakes one waiter and no more, and closed wakes them all when the queue
-// closes. A waiter adds itself to waiters, tries to enqueue, then waits for
-// a token: the consumer frees a slot before it looks at waiters, so either
-// the try finds the slot or the consumer sends a token. A token a waiter
-// does not need stays in the channel and wakes a later waiter for nothing,
-// which tries again and waits again.
+// roomSignal wakes callers waiting for room in a full queue. The consumer
+// frees slots one by one but wakes the waiters only now and then: after
+// every roomWakeEvery slots it frees, and after the last of a batch; it
+// then wakes them all, by closing a channel (notifier's), and each tries
+// again (those that find no room wait again). One wake per slot, as a
+// token each, cost the consumer a fifth of its time under Block with many
+// callers waiting. closed wakes them all when the queue closes.
+//
+// A waiter adds itself to waiters, takes the channel, tries to enqueue,
+// then waits on the channel: a slot freed after the try is followed by a
+// wake that closes that channel (the consumer frees before it looks at
+// waiters), so a waiter never sleeps through room.
 type roomSignal struct {
 	waiters atomic.Int32
-	tokens  chan struct{} // capacity: the ring's, so a token is never lost
+	wake    notifier
 	closed  chan struct{} // closed when the ring closes: by Shutdown, or when Reload retires the sink
 }
 
-// freed tells a waiter, if any, that a slot was freed. With no waiter it
-// costs one atomic load.
+// roomWakeEvery is how many slots the consumer frees before it wakes the
+// callers waiting for room, if any, within a batch.
+const roomWakeEvery = 32
+
+// channel returns the channel the next wake closes.
+func (r *roomSignal) channel() <-chan struct{} { return r.wake.channel() }
+
+// freed wakes every waiter, if any. With none it costs one atomic load.
 func (r *roomSignal) freed() {
 	if r.waiters.Load() > 0 {
-		select {
-		case r.tokens <- struct{}{}:
-		default: // as many tokens as slots are pending already
-		}
+		r.wake.waiters.Store(1) // broadcast only looks at whether someone waits
+		r.wake.broadcast()
 	}
 }
 

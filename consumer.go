@@ -73,10 +73,15 @@ func (s *sink) batch() {
 		// producers can neither fill nor evict (see TestDropOldest...).
 		s.cur = sl.Val
 		q.ring.Release(sl, pos)
-		q.room.freed()
+		n++
+		if n%roomWakeEvery == 0 {
+			q.room.freed()
+		}
 		s.settle(s.out.add(&s.cur))
 		next = pos + 1
-		n++
+	}
+	if n%roomWakeEvery != 0 {
+		q.room.freed() // before the write: callers refill while it runs
 	}
 	s.cur = entry{} // do not keep the last record's values alive
 	s.settle(s.out.flush())

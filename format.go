@@ -18,8 +18,15 @@ import (
 // and is used by its consumer goroutine only (or by callers holding a Sync
 // sink's lock), as is the sink's slot in every scope's cache.
 type encoder struct {
-	enc *slogenc.Encoder
-	idx int // the sink's slot in scope.cache
+	enc  *slogenc.Encoder
+	idx  int // the sink's slot in scope.cache
+	opts slogenc.Options
+}
+
+// twin returns another encoder of the same sink: the same options and
+// slot, its own scratch (for the Sync path's pool).
+func (e *encoder) twin() *encoder {
+	return &encoder{enc: slogenc.New(e.opts), idx: e.idx, opts: e.opts}
 }
 
 func newEncoder(format destFormat, color bool, cfg *Config, rd *slogenc.Redactor, idx int) *encoder {
@@ -31,7 +38,7 @@ func newEncoder(format destFormat, color bool, cfg *Config, rd *slogenc.Redactor
 		ReplaceAttr: cfg.ReplaceAttr,
 		Redact:      rd,
 	}
-	return &encoder{enc: slogenc.New(opts), idx: idx}
+	return &encoder{enc: slogenc.New(opts), idx: idx, opts: opts}
 }
 
 // consoleColor reports whether the console output of sp to w is colored,
@@ -66,19 +73,25 @@ func (e *encoder) append(dst []byte, en *entry) []byte {
 }
 
 // preformatFor returns the preformat of a scope, building it, and its
-// parents', on first use by this encoder.
+// parents', on first use by this sink. Callers of a Sync sink format
+// concurrently, each with an encoder of the sink's pool, so the cache
+// holds it atomically: two that build it at once build the same bytes, and
+// either may win.
 func (e *encoder) preformatFor(sc *scope) *slogenc.Preformat {
 	if sc == nil {
 		return e.enc.Root()
 	}
 	c := sc.slot(e.idx)
-	if c.pre == nil {
-		parent := e.preformatFor(sc.parent)
-		if sc.attrs != nil {
-			c.pre = e.enc.WithAttrs(parent, sc.attrs)
-		} else {
-			c.pre = parent.WithGroup(sc.group)
-		}
+	if p := c.pre.Load(); p != nil {
+		return p
 	}
-	return c.pre
+	parent := e.preformatFor(sc.parent)
+	var p *slogenc.Preformat
+	if sc.attrs != nil {
+		p = e.enc.WithAttrs(parent, sc.attrs)
+	} else {
+		p = parent.WithGroup(sc.group)
+	}
+	c.pre.Store(p)
+	return p
 }

@@ -43,8 +43,10 @@ type layer struct {
 	floor atomic.Int64
 
 	// Records that passed the level, then were handed to the destinations
-	// or throttled or sampled out. passed is the one every record counts.
-	passed, throttled, sampled atomic.Uint64
+	// or throttled or sampled out. passed is the one every record counts:
+	// striped, since every producer adds to it.
+	passed             stripedCounter
+	throttled, sampled atomic.Uint64
 }
 
 // layerState is what a Config says of a layer: its level, its routes, its

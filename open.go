@@ -78,6 +78,11 @@ func (b *builder) openSinks() ([]*sink, error) {
 		switch {
 		case sp.sync:
 			s.syncDone = make(chan struct{})
+			if so, ok := s.out.(*streamOutput); ok {
+				if enc, ok := so.enc.(*encoder); ok {
+					s.syncFmt = newSyncFormat(enc.twin)
+				}
+			}
 		case b.dry:
 			s.q = plannedQueue(sp.async)
 		default:
@@ -85,12 +90,7 @@ func (b *builder) openSinks() ([]*sink, error) {
 			s.streamQueue = !s.ctx && typeRules[sp.typ].stream
 			if sp.dropWhileDown {
 				s.q.netDown = &s.nctl.down
-				q := s.q
-				s.nctl.wakeWaiters = func() { // every waiter, to drop
-					for range q.room.waiters.Load() {
-						q.room.freed()
-					}
-				}
+				s.nctl.wakeWaiters = s.q.room.freed // wakes every waiter, to drop
 			}
 		}
 		sp.sink = s

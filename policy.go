@@ -215,6 +215,7 @@ func (q *queue) waitForRoom(e *entry, pinned bool, timeout time.Duration) error 
 	q.room.waiters.Add(1) // before trying: see roomSignal
 	defer q.room.waiters.Add(-1)
 	for {
+		room := q.room.channel() // before trying: see roomSignal
 		res := q.ring.Push(e, pinned)
 		if res == ring.Full {
 			res = q.evictForRoom(e, pinned)
@@ -230,7 +231,7 @@ func (q *queue) waitForRoom(e *entry, pinned bool, timeout time.Duration) error 
 			return nil
 		}
 		select {
-		case <-q.room.tokens:
+		case <-room:
 		case <-q.room.closed: // the next try finds the ring closed
 		case <-expired:
 			q.rejected.Add(1)

@@ -26,7 +26,9 @@ type scope struct {
 	// cache holds, per sink, what the sink derives from the scope on first
 	// use. Each sink owns its own element: only that sink's consumer
 	// goroutine (or, for a Sync sink, the caller holding the sink's lock)
-	// reads or writes it, so no element is ever shared between goroutines.
+	// reads or writes it, but for the preformat of a Sync text or JSON
+	// sink, which its callers build concurrently (see
+	// encoder.preformatFor).
 	cache []scopeCache
 	// overflow holds the elements of sinks that a Reload built after the
 	// scope was made, beyond cache: slot index → *scopeCache, made on
@@ -56,7 +58,7 @@ func (sc *scope) slot(i int) *scopeCache {
 // it), a text or JSON destination the scope's attributes formatted.
 type scopeCache struct {
 	h   slog.Handler
-	pre *slogenc.Preformat
+	pre atomic.Pointer[slogenc.Preformat] // see encoder.preformatFor
 }
 
 func (sc *scope) openGroups() int {

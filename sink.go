@@ -64,6 +64,7 @@ type sink struct {
 	retired bool // a Sync sink a Reload retired
 
 	// Sync sinks only.
+	syncFmt     *syncFormat // text and JSON without a Breaker: see syncpath.go
 	accepted    atomic.Uint64
 	closedDrops atomic.Uint64
 	syncEntry   entry // guarded by mu
@@ -83,6 +84,9 @@ func (s *sink) put(ctx context.Context, r *slog.Record, sc *scope) error {
 		return nil
 	}
 	if s.q == nil {
+		if s.syncFmt != nil {
+			return s.writeSyncStream(r, sc)
+		}
 		return s.writeSync(ctx, r, sc)
 	}
 	if !s.ctx {
