@@ -2,9 +2,10 @@ package hydra
 
 // The "http" destination against real net/http servers: retries through
 // 5xx, 429 with Retry-After, a reset and a stall; gzip, headers and
-// Content-Type; a refused batch; a Breaker with a file Fallback; the disk
-// Buffer through an outage and across a restart; Close while the
-// collector is down; and the Config errors of network destinations.
+// Content-Type; a refused batch; a Breaker with a file Fallback; Close
+// while the collector is down. The disk buffer's tests are in
+// replay_test.go, the Config errors of network destinations in
+// network_test.go.
 
 import (
 	"compress/gzip"
@@ -16,7 +17,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -401,16 +401,6 @@ func TestHTTPBreakerFallsBackToFile(t *testing.T) {
 	require.Len(t, c.requests(), 2, "the breaker opened after two failed batches")
 }
 
-// freeAddr returns a loopback address that nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
-}
-
 // serveAt serves c at addr (which must be free) until the test ends.
 func serveAt(t *testing.T, addr string, c *collector) {
 	t.Helper()
@@ -428,116 +418,10 @@ func serveAt(t *testing.T, addr string, c *collector) {
 	})
 }
 
-// While the collector is down (nothing listens), the batches go to the
-// disk buffer and Flush does not wait for them; once it is back, the
-// replay goroutine sends them, in order, once each.
-func TestHTTPBufferThroughOutage(t *testing.T) {
-	addr := freeAddr(t)
-	dir := t.TempDir()
-	var heard errorList
-	cfg := oneLayer(Destination{Type: "http", URL: "http://" + addr + "/in", Network: fastNet(),
-		Buffer: &DiskBuffer{Dir: dir}})
-	cfg.OnError = heard.add
-	h := newTest(t, cfg)
-	l := slog.New(h)
-	const n = 5000
-	pad := strings.Repeat("p", 60)
-	for i := range n {
-		l.Info("r", "id", i, "pad", pad)
-	}
-	flush(t, h) // nothing is returned: no record failed
-	d := onlyDest(t, h)
-	require.Equal(t, n, d.Buffered)
-	require.Positive(t, d.BufferBytes)
-	require.Zero(t, d.Written)
-	require.Positive(t, d.Retries, "the replay goroutine keeps trying")
-	requireSettledBuffered(t, d)
-	require.Equal(t, uint64(n), h.Stats().Buffered)
-	require.Equal(t, 1, countContaining(heard.get(), "(sending again with backoff)"))
-
-	c := &collector{t: t, answer: ok}
-	serveAt(t, addr, c)
-	require.True(t, waitFor(5*time.Second, func() bool { return onlyDest(t, h).Buffered == 0 }),
-		"the buffer never drained: %+v", onlyDest(t, h))
-	d = onlyDest(t, h)
-	require.Equal(t, uint64(n), d.Replayed)
-	require.Equal(t, uint64(n), d.Written)
-	require.Zero(t, d.Failed)
-	require.Zero(t, d.Recovered)
-	requireSettledBuffered(t, d)
-	requireSettled(t, h.Stats())
-
-	counts, order := c.arrived()
-	require.Len(t, order, n, "each record once")
-	for i, id := range order {
-		require.Equal(t, i, id, "records arrive in the order they were logged")
-	}
-	require.Len(t, counts, n)
-	require.True(t, waitFor(time.Second, func() bool {
-		return countContaining(heard.get(), "sending again after an outage") == 1
-	}), "%v", heard.get())
-	require.NoError(t, h.Close())
-}
-
-// Records still on disk when a Handler closes are sent by the next one
-// that opens the same Buffer.Dir, and counted there as Recovered.
-func TestHTTPBufferSurvivesRestart(t *testing.T) {
-	var up atomic.Bool
-	c, srv := startCollector(t, func(_ int, w http.ResponseWriter, _ *http.Request) (bool, bool) {
-		if !up.Load() {
-			http.Error(w, "not yet", http.StatusServiceUnavailable)
-			return false, false
-		}
-		return true, true
-	})
-	dir := t.TempDir()
-	dest := Destination{Type: "http", URL: srv.URL, Buffer: &DiskBuffer{Dir: dir},
-		Network: &NetworkOptions{BackoffMin: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
-			CloseTimeout: 100 * time.Millisecond}}
-	const n = 2000
-
-	h1, err := New(oneLayer(dest))
-	require.NoError(t, err)
-	l := slog.New(h1)
-	for i := range n {
-		l.Info("r", "id", i)
-	}
-	flush(t, h1)
-	start := time.Now()
-	require.NoError(t, h1.Close(), "what stays on disk has not failed")
-	require.Less(t, time.Since(start), 2*time.Second)
-	d := onlyDest(t, h1)
-	require.Equal(t, n, d.Buffered, "after Close the records wait on disk")
-	require.Zero(t, d.Written)
-	require.Zero(t, d.Failed)
-	require.Positive(t, d.BufferBytes)
-	requireSettledBuffered(t, d)
-	counts, _ := c.arrived()
-	require.Empty(t, counts)
-
-	up.Store(true)
-	h2 := newTest(t, oneLayer(dest))
-	require.True(t, waitFor(5*time.Second, func() bool { return onlyDest(t, h2).Recovered == n }),
-		"the second handler sent %+v", onlyDest(t, h2))
-	d = onlyDest(t, h2)
-	require.Zero(t, d.Accepted, "an earlier run's records are not this one's")
-	require.Zero(t, d.Written)
-	require.Zero(t, d.Replayed)
-	require.Zero(t, d.Buffered)
-	counts, order := c.arrived()
-	require.Len(t, order, n)
-	for i, id := range order {
-		require.Equal(t, i, id)
-	}
-	require.Len(t, counts, n)
-	require.NoError(t, h2.Close())
-	require.Zero(t, onlyDest(t, h2).BufferBytes, "the buffer is empty")
-}
-
 // Close gives a collector that is down CloseTimeout to come back, then
 // fails what it could not send, and says so.
 func TestHTTPCloseWhileDown(t *testing.T) {
-	addr := freeAddr(t)
+	addr := deadAddr(t)
 	var heard errorList
 	cfg := oneLayer(Destination{Type: "http", URL: "http://" + addr, Network: &NetworkOptions{
 		BackoffMin: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond, CloseTimeout: 300 * time.Millisecond}})
@@ -564,58 +448,4 @@ func TestHTTPCloseWhileDown(t *testing.T) {
 	// The batches in hand at the deadline are reported once, together.
 	require.Equal(t, 1, countContaining(heard.get(), "not sent by the deadline of Close or Shutdown"), "%v", heard.get())
 	require.Contains(t, err.Error(), fmt.Sprintf("%d records not sent by the deadline", n))
-}
-
-// Each mistake in a network destination fails New, named.
-func TestNetworkConfigErrors(t *testing.T) {
-	dir := t.TempDir()
-	for _, tc := range []struct {
-		name string
-		d    Destination
-		want []string
-	}{
-		{"ftp URL", Destination{Type: "http", URL: "ftp://x"}, []string{`URL "ftp://x": want an http:// or https:// URL`}},
-		{"http with Address", Destination{Type: "http", URL: "http://127.0.0.1:1", Address: "tcp://127.0.0.1:1"},
-			[]string{"Address is only for syslog, tcp or udp destinations"}},
-		{"Buffer on udp", Destination{Type: "udp", Address: "udp://127.0.0.1:1", Buffer: &DiskBuffer{Dir: dir}},
-			[]string{`Buffer does not apply to "udp://127.0.0.1:1"`}},
-		{"Sync", Destination{Type: "tcp", Address: "tcp://127.0.0.1:1", Sync: true},
-			[]string{"Sync does not apply to tcp destinations"}},
-		{"TLS on tcp", Destination{Type: "tcp", Address: "tcp://127.0.0.1:1", TLS: &TLSOptions{InsecureSkipVerify: true}},
-			[]string{`TLS is only for tls:// addresses and https:// URLs, not "tcp://127.0.0.1:1"`}},
-		{"backoff", Destination{Type: "http", URL: "http://127.0.0.1:1",
-			Network: &NetworkOptions{BackoffMin: time.Second, BackoffMax: time.Millisecond}},
-			[]string{"Network.BackoffMin (1s) is more than BackoffMax (1ms)"}},
-		{"console", Destination{Type: "http", URL: "http://127.0.0.1:1", Format: "console"},
-			[]string{`Format "console" is for people at a terminal, not for http destinations`}},
-		{"network Fallback", Destination{Type: "http", URL: "http://127.0.0.1:1", Breaker: &Breaker{},
-			Fallback: &Destination{Type: "tcp", Address: "tcp://127.0.0.1:2"}},
-			[]string{"a Fallback is written on its destination's goroutine when the network fails: it cannot be a network destination itself"}},
-		{"datagram too big", Destination{Type: "udp", Address: "udp://127.0.0.1:1", Network: &NetworkOptions{MaxDatagram: 100_000}},
-			[]string{"Network.MaxDatagram is 100000: a UDP datagram holds at most 65507 bytes"}},
-		// Every problem of a destination is named, those of its fields
-		// and those of its network settings together.
-		{"all at once", Destination{Type: "http", URL: "ftp://x", Sync: true, Format: "Console", Syslog: &SyslogOptions{},
-			Network: &NetworkOptions{BackoffMin: time.Second, BackoffMax: time.Millisecond}, Buffer: &DiskBuffer{MaxMB: -3}},
-			[]string{"want an http:// or https:// URL", "Sync does not apply", "Syslog is only for syslog destinations",
-				"BackoffMin (1s) is more than BackoffMax", `Format "console"`, "Buffer.Dir is required", "Buffer.MaxMB is -3"}},
-		{"a token in the URL", Destination{Type: "http", URL: "ftp://x/?token=secret"},
-			[]string{`URL "ftp://x/?token=xxxxx"`}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			h, err := New(oneLayer(tc.d))
-			if err == nil {
-				h.Close()
-			}
-			require.Error(t, err)
-			require.True(t, strings.HasPrefix(err.Error(), "hydra: "), "%q", err)
-			for _, w := range tc.want {
-				require.Contains(t, err.Error(), w)
-			}
-			require.NotContains(t, err.Error(), "secret")
-		})
-	}
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	require.Empty(t, entries, "a failed New leaves no buffer behind")
 }

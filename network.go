@@ -10,7 +10,6 @@ package hydra
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,110 +45,6 @@ type netOutput struct {
 	retries  atomic.Uint64 // sends that failed and were tried again
 	refusals reportLimiter // failed batches: reported at most once a second
 	gaveUp   int           // records failed by the deadline of Close or Shutdown, reported at close
-}
-
-// reportLimiter keeps a destination whose batches all fail (an HTTP 401
-// for a bad token) from calling OnError for every batch: it lets one
-// report through a second, and the next says how many records failed
-// in between. The goroutine that reports owns it.
-type reportLimiter struct {
-	last time.Time
-	held int // records failed since the last report, not reported
-}
-
-// hold counts n failed records, and reports whether to report them now,
-// with what to add to the message about those held back.
-func (l *reportLimiter) hold(n int) (string, bool) {
-	now := time.Now()
-	if !l.last.IsZero() && now.Sub(l.last) < time.Second {
-		l.held += n
-		return "", false
-	}
-	l.last = now
-	held := ""
-	if l.held > 0 {
-		held = fmt.Sprintf(" (and %s since the last report)", records(l.held))
-		l.held = 0
-	}
-	return held, true
-}
-
-// netControl tells a sink's network output that the sink is closing, that
-// Close's CloseTimeout has passed since, or that Shutdown's deadline has.
-// At either deadline it closes the output's sender, so that a send in
-// flight (a collector that takes the request and never answers) returns at
-// once, and every later one fails without trying.
-type netControl struct {
-	closing      chan struct{} // closed when the sink starts to close
-	abandon      chan struct{} // closed at Shutdown's deadline
-	expired      chan struct{} // closed at either deadline
-	closingAt    atomic.Int64  // when closing was closed, in Unix nanoseconds
-	closeTimeout time.Duration
-	stop         func() error // closes the sender
-	timer        *time.Timer  // fires at CloseTimeout; guarded by closeOnce
-	closeOnce    sync.Once
-	abandonOnce  sync.Once
-	expireOnce   sync.Once
-	// down is set while the destination's sends fail (an outage), for the
-	// queue (queue.netDown); wakeWaiters wakes callers waiting for room
-	// when it is set, so that they drop instead. Both set before publish.
-	down        atomic.Bool
-	wakeWaiters func()
-}
-
-func newNetControl(closeTimeout time.Duration) *netControl {
-	return &netControl{closing: make(chan struct{}), abandon: make(chan struct{}), expired: make(chan struct{}),
-		closeTimeout: closeTimeout}
-}
-
-func (c *netControl) close() {
-	c.closeOnce.Do(func() {
-		c.closingAt.Store(time.Now().UnixNano())
-		close(c.closing)
-		c.timer = time.AfterFunc(c.closeTimeout, c.expire)
-	})
-}
-
-func (c *netControl) giveUp() {
-	c.abandonOnce.Do(func() { close(c.abandon) })
-	c.expire()
-}
-
-// expire ends every send: the deadline of Close or Shutdown has passed.
-func (c *netControl) expire() {
-	c.expireOnce.Do(func() {
-		close(c.expired)
-		if c.stop != nil {
-			c.stop()
-		}
-	})
-}
-
-// done stops the CloseTimeout timer once the output closed on its own.
-func (c *netControl) done() {
-	c.closeOnce.Do(func() {}) // no timer starts after this
-	if c.timer != nil {
-		c.timer.Stop()
-	}
-}
-
-func (c *netControl) hasExpired() bool {
-	select {
-	case <-c.expired:
-		return true
-	default:
-		return false
-	}
-}
-
-// closeLeft returns how much of timeout is left since the sink began to
-// close; timeout itself if it has not.
-func (c *netControl) closeLeft(timeout time.Duration) time.Duration {
-	at := c.closingAt.Load()
-	if at == 0 {
-		return timeout
-	}
-	return timeout - time.Since(time.Unix(0, at))
 }
 
 func (o *netOutput) add(e *entry) result {
@@ -306,11 +201,6 @@ func (o *netOutput) sendRetrying(p []byte, ends []recordEnd, sent int) (int, err
 	}
 }
 
-// errGaveUp fails the records still unsent when Close's CloseTimeout or
-// Shutdown's deadline passes. Those batches are counted as failed one by
-// one but reported once, with their total, when the output closes.
-var errGaveUp = errors.New("not sent by the deadline of Close or Shutdown")
-
 // sendOnce makes one attempt to send the records of ends from the first-th
 // on. It returns how many of them were delivered.
 func (o *netOutput) sendOnce(p []byte, ends []recordEnd, first int) (int, error) {
@@ -337,25 +227,6 @@ func (o *netOutput) wait(d time.Duration) bool {
 		return !o.ctl.hasExpired()
 	case <-o.ctl.expired:
 		return false
-	}
-}
-
-// outage tells OnError, once per outage, that sends fail and are retried.
-// Those records are not lost (yet): the error is news, not a failure, and
-// Flush and Close do not return it.
-func (o *netOutput) outage(err error) {
-	if !o.ctl.down.Swap(true) {
-		if o.ctl.wakeWaiters != nil {
-			o.ctl.wakeWaiters()
-		}
-		o.warn(fmt.Errorf("hydra: %s: %w (sending again with backoff)", o.label, err))
-	}
-}
-
-// recovered ends an outage.
-func (o *netOutput) recovered() {
-	if o.ctl.down.Swap(false) {
-		o.warn(fmt.Errorf("hydra: %s: sending again after an outage", o.label))
 	}
 }
 
@@ -405,87 +276,6 @@ func (o *netOutput) truncated() uint64 {
 		return 0
 	}
 	return o.dgram.Truncated()
-}
-
-// newNetOutput builds the output of a network destination: its formatter,
-// its sender (which connects on the first batch, not now), and its disk
-// buffer, opened now, unless a sink that this Reload retires holds it:
-// then the consumer opens it once that sink is done.
-func (b *builder) newNetOutput(sp *spec, s *sink) (*netOutput, error) {
-	ns := sp.net
-	opts := netsend.Options{
-		DialTimeout:  ns.network.DialTimeout,
-		WriteTimeout: ns.network.WriteTimeout,
-		TLS:          ns.tls,
-		MaxDatagram:  ns.network.MaxDatagram,
-		Headers:      ns.http.Headers,
-		Gzip:         ns.http.Gzip,
-		ContentType:  "application/x-ndjson",
-	}
-	if sp.format != formatJSON {
-		opts.ContentType = "text/plain; charset=utf-8"
-	}
-	if sp.typ == typeHTTP && ns.http.Timeout > 0 {
-		opts.WriteTimeout = ns.http.Timeout
-	}
-	o := &netOutput{
-		spec:     ns,
-		label:    s.label,
-		limit:    batchBytes,
-		buf:      make([]byte, 0, batchBytes),
-		back:     netsend.Backoff{Min: ns.network.BackoffMin, Max: ns.network.BackoffMax},
-		failFast: sp.breaker != nil,
-		ctl:      s.nctl,
-		warn:     s.warn,
-		report:   s.report,
-	}
-	var err error
-	switch {
-	case sp.typ == typeHTTP:
-		o.sender, err = netsend.HTTP(ns.addr, opts)
-	case ns.datagram:
-		o.dgram, err = netsend.Datagram(ns.target, opts)
-		o.sender = o.dgram
-	default:
-		o.sender, err = netsend.Stream(ns.target, opts)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("hydra: %s (%s): %w", sp.where, sp.label(), err)
-	}
-	s.nctl.stop = o.sender.Close
-	body := newEncoder(sp.format, false, &b.cfg, b.redact, b.c.newScopeSlot())
-	switch {
-	case sp.typ == typeSyslog:
-		o.enc = newSyslogEncoder(ns, body)
-	case ns.datagram:
-		o.enc = datagramLines{body}
-	default:
-		o.enc = body
-	}
-	if ns.buffer != nil {
-		o.disk = newReplayer(o, s, ns.buffer)
-		if !b.replacesBuffer(ns.buffer.Dir) {
-			if err := o.disk.open(); err != nil {
-				o.sender.Close()
-				return nil, fmt.Errorf("hydra: %s (%s): Buffer: %w", sp.where, sp.label(), err)
-			}
-		}
-	}
-	return o, nil
-}
-
-// replacesBuffer reports whether a sink of the table in use that this
-// build does not keep has its disk buffer in dir.
-func (b *builder) replacesBuffer(dir string) bool {
-	if b.prev == nil {
-		return false
-	}
-	for _, s := range b.prev.sinks {
-		if ns := s.spec.net; ns != nil && ns.buffer != nil && ns.buffer.Dir == dir {
-			return !slices.ContainsFunc(b.order, func(sp *spec) bool { return sp.sink == s })
-		}
-	}
-	return false
 }
 
 // stats adds the network counters to ds.

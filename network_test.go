@@ -3,6 +3,8 @@ package hydra
 import (
 	"context"
 	"log/slog"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,4 +104,58 @@ func TestNetworkDefaultPolicyDropsOnlyWhileDown(t *testing.T) {
 		require.Greater(t, st.Blocked, time.Duration(0), "the burst never waited: the test shows nothing")
 		requireSeqs(t, srv.WaitMessages(t, 20_000, 30*time.Second), 20_000)
 	})
+}
+
+// Each mistake in a network destination fails New, named.
+func TestNetworkConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		d    Destination
+		want []string
+	}{
+		{"ftp URL", Destination{Type: "http", URL: "ftp://x"}, []string{`URL "ftp://x": want an http:// or https:// URL`}},
+		{"http with Address", Destination{Type: "http", URL: "http://127.0.0.1:1", Address: "tcp://127.0.0.1:1"},
+			[]string{"Address is only for syslog, tcp or udp destinations"}},
+		{"Buffer on udp", Destination{Type: "udp", Address: "udp://127.0.0.1:1", Buffer: &DiskBuffer{Dir: dir}},
+			[]string{`Buffer does not apply to "udp://127.0.0.1:1"`}},
+		{"Sync", Destination{Type: "tcp", Address: "tcp://127.0.0.1:1", Sync: true},
+			[]string{"Sync does not apply to tcp destinations"}},
+		{"TLS on tcp", Destination{Type: "tcp", Address: "tcp://127.0.0.1:1", TLS: &TLSOptions{InsecureSkipVerify: true}},
+			[]string{`TLS is only for tls:// addresses and https:// URLs, not "tcp://127.0.0.1:1"`}},
+		{"backoff", Destination{Type: "http", URL: "http://127.0.0.1:1",
+			Network: &NetworkOptions{BackoffMin: time.Second, BackoffMax: time.Millisecond}},
+			[]string{"Network.BackoffMin (1s) is more than BackoffMax (1ms)"}},
+		{"console", Destination{Type: "http", URL: "http://127.0.0.1:1", Format: "console"},
+			[]string{`Format "console" is for people at a terminal, not for http destinations`}},
+		{"network Fallback", Destination{Type: "http", URL: "http://127.0.0.1:1", Breaker: &Breaker{},
+			Fallback: &Destination{Type: "tcp", Address: "tcp://127.0.0.1:2"}},
+			[]string{"a Fallback is written on its destination's goroutine when the network fails: it cannot be a network destination itself"}},
+		{"datagram too big", Destination{Type: "udp", Address: "udp://127.0.0.1:1", Network: &NetworkOptions{MaxDatagram: 100_000}},
+			[]string{"Network.MaxDatagram is 100000: a UDP datagram holds at most 65507 bytes"}},
+		// Every problem of a destination is named, those of its fields
+		// and those of its network settings together.
+		{"all at once", Destination{Type: "http", URL: "ftp://x", Sync: true, Format: "Console", Syslog: &SyslogOptions{},
+			Network: &NetworkOptions{BackoffMin: time.Second, BackoffMax: time.Millisecond}, Buffer: &DiskBuffer{MaxMB: -3}},
+			[]string{"want an http:// or https:// URL", "Sync does not apply", "Syslog is only for syslog destinations",
+				"BackoffMin (1s) is more than BackoffMax", `Format "console"`, "Buffer.Dir is required", "Buffer.MaxMB is -3"}},
+		{"a token in the URL", Destination{Type: "http", URL: "ftp://x/?token=secret"},
+			[]string{`URL "ftp://x/?token=xxxxx"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := New(oneLayer(tc.d))
+			if err == nil {
+				h.Close()
+			}
+			require.Error(t, err)
+			require.True(t, strings.HasPrefix(err.Error(), "hydra: "), "%q", err)
+			for _, w := range tc.want {
+				require.Contains(t, err.Error(), w)
+			}
+			require.NotContains(t, err.Error(), "secret")
+		})
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Empty(t, entries, "a failed New leaves no buffer behind")
 }

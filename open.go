@@ -1,6 +1,6 @@
 // This file owns the opening of sinks, the last step of New: each sink's
-// output (its formatter and writer, or its handler, behind a Breaker if it
-// has one), its file, and its queue.
+// output (its formatter and writer, its handler, or its network sender and
+// disk buffer, behind a Breaker if it has one), its file, and its queue.
 
 package hydra
 
@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/hydralog/hydra/internal/logfile"
+	"github.com/hydralog/hydra/internal/netsend"
 )
 
 // openSinks returns the sinks of the table being built, in the order of
@@ -189,4 +190,85 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.w.Write(p)
+}
+
+// newNetOutput builds the output of a network destination: its formatter,
+// its sender (which connects on the first batch, not now), and its disk
+// buffer, opened now, unless a sink that this Reload retires holds it:
+// then the consumer opens it once that sink is done.
+func (b *builder) newNetOutput(sp *spec, s *sink) (*netOutput, error) {
+	ns := sp.net
+	opts := netsend.Options{
+		DialTimeout:  ns.network.DialTimeout,
+		WriteTimeout: ns.network.WriteTimeout,
+		TLS:          ns.tls,
+		MaxDatagram:  ns.network.MaxDatagram,
+		Headers:      ns.http.Headers,
+		Gzip:         ns.http.Gzip,
+		ContentType:  "application/x-ndjson",
+	}
+	if sp.format != formatJSON {
+		opts.ContentType = "text/plain; charset=utf-8"
+	}
+	if sp.typ == typeHTTP && ns.http.Timeout > 0 {
+		opts.WriteTimeout = ns.http.Timeout
+	}
+	o := &netOutput{
+		spec:     ns,
+		label:    s.label,
+		limit:    batchBytes,
+		buf:      make([]byte, 0, batchBytes),
+		back:     netsend.Backoff{Min: ns.network.BackoffMin, Max: ns.network.BackoffMax},
+		failFast: sp.breaker != nil,
+		ctl:      s.nctl,
+		warn:     s.warn,
+		report:   s.report,
+	}
+	var err error
+	switch {
+	case sp.typ == typeHTTP:
+		o.sender, err = netsend.HTTP(ns.addr, opts)
+	case ns.datagram:
+		o.dgram, err = netsend.Datagram(ns.target, opts)
+		o.sender = o.dgram
+	default:
+		o.sender, err = netsend.Stream(ns.target, opts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("hydra: %s (%s): %w", sp.where, sp.label(), err)
+	}
+	s.nctl.stop = o.sender.Close
+	body := newEncoder(sp.format, false, &b.cfg, b.redact, b.c.newScopeSlot())
+	switch {
+	case sp.typ == typeSyslog:
+		o.enc = newSyslogEncoder(ns, body)
+	case ns.datagram:
+		o.enc = datagramLines{body}
+	default:
+		o.enc = body
+	}
+	if ns.buffer != nil {
+		o.disk = newReplayer(o, s, ns.buffer)
+		if !b.replacesBuffer(ns.buffer.Dir) {
+			if err := o.disk.open(); err != nil {
+				o.sender.Close()
+				return nil, fmt.Errorf("hydra: %s (%s): Buffer: %w", sp.where, sp.label(), err)
+			}
+		}
+	}
+	return o, nil
+}
+
+// replacesBuffer reports whether a sink of the table in use that this
+// build does not keep has its disk buffer in dir.
+func (b *builder) replacesBuffer(dir string) bool {
+	if b.prev == nil {
+		return false
+	}
+	for _, s := range b.prev.sinks {
+		if ns := s.spec.net; ns != nil && ns.buffer != nil && ns.buffer.Dir == dir {
+			return !slices.ContainsFunc(b.order, func(sp *spec) bool { return sp.sink == s })
+		}
+	}
+	return false
 }
