@@ -70,7 +70,7 @@ type core struct {
 	locksMu sync.Mutex
 	locks   map[any]*sync.Mutex // see lockFor
 
-	floor   atomic.Int64 // lowest level any destination accepts, while table.static
+	floor   atomic.Int64 // lowest level any destination accepts; floorDynamic unless table.static
 	levelMu sync.Mutex   // serializes SetLevel and the floors
 
 	contextAttrs func(context.Context) []slog.Attr // Config.ContextAttrs
@@ -153,6 +153,12 @@ func NewHandler(cfg Config) *Handler {
 // Enabled reports whether a record at level could reach a destination: of
 // the bound layer, if WithAttrs bound one, else of any layer.
 func (h *Handler) Enabled(_ context.Context, level slog.Level) bool {
+	if c := h.c; c != nil && h.layer == nil && h.unknown == "" {
+		// The common case, with no call: what a disabled Debug costs.
+		if f := c.floor.Load(); f != floorDynamic {
+			return int64(level) >= f
+		}
+	}
 	if h.unknown != "" {
 		l, _ := h.c.unknownLayer(h.unknown)
 		return h.c.layerEnabled(l, level)

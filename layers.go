@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"sync/atomic"
 )
@@ -135,13 +136,14 @@ func (c *core) layerEnabled(l *layer, level slog.Level) bool {
 	return level >= l.state.Load().lowestAccepted()
 }
 
-// enabled reports whether a record at level can reach any destination.
+// enabled reports whether a record at level can reach any destination:
+// one atomic load while every level is hydra's own (table.static), which
+// is what a disabled Debug call costs.
 func (c *core) enabled(level slog.Level) bool {
-	t := c.table.Load()
-	if t.static {
-		return int64(level) >= c.floor.Load()
+	if f := c.floor.Load(); f != floorDynamic {
+		return int64(level) >= f
 	}
-	for _, l := range t.layerList {
+	for _, l := range c.table.Load().layerList {
 		if level >= l.state.Load().lowestAccepted() {
 			return true
 		}
@@ -149,13 +151,21 @@ func (c *core) enabled(level slog.Level) bool {
 	return false
 }
 
+// floorDynamic in core.floor says that a level of the table is the user's
+// (a LevelVar, say), which may change at any time: each call reads them.
+const floorDynamic = math.MinInt64
+
 // refreshLevels recomputes the cached floors. Callers hold levelMu.
 func (c *core) refreshLevels() {
+	t := c.table.Load()
 	lowest := int64(1<<31 - 1)
-	for _, l := range c.table.Load().layerList {
+	for _, l := range t.layerList {
 		f := int64(l.state.Load().lowestAccepted())
 		l.floor.Store(f)
 		lowest = min(lowest, f)
+	}
+	if !t.static {
+		lowest = floorDynamic
 	}
 	c.floor.Store(lowest)
 }

@@ -133,7 +133,7 @@ func (c *core) abandon(cause error) error {
 	c.closeOnce.Do(c.closeQueues)
 	for _, s := range c.sinks() {
 		if s.nctl != nil {
-			s.nctl.giveUp() // before the queue: a network output may be waiting to retry
+			s.nctl.expire() // before the queue: a network output may be waiting to retry
 		}
 		if s.q != nil {
 			s.q.abandon.Store(true)

@@ -21,14 +21,11 @@ import (
 // once, and every later one fails without trying.
 type netControl struct {
 	closing      chan struct{} // closed when the sink starts to close
-	abandon      chan struct{} // closed at Shutdown's deadline
 	expired      chan struct{} // closed at either deadline
-	closingAt    atomic.Int64  // when closing was closed, in Unix nanoseconds
 	closeTimeout time.Duration
 	stop         func() error // closes the sender
 	timer        *time.Timer  // fires at CloseTimeout; guarded by closeOnce
 	closeOnce    sync.Once
-	abandonOnce  sync.Once
 	expireOnce   sync.Once
 	// down is set while the destination's sends fail (an outage), for the
 	// queue (queue.netDown); wakeWaiters wakes callers waiting for room
@@ -38,21 +35,14 @@ type netControl struct {
 }
 
 func newNetControl(closeTimeout time.Duration) *netControl {
-	return &netControl{closing: make(chan struct{}), abandon: make(chan struct{}), expired: make(chan struct{}),
-		closeTimeout: closeTimeout}
+	return &netControl{closing: make(chan struct{}), expired: make(chan struct{}), closeTimeout: closeTimeout}
 }
 
 func (c *netControl) close() {
 	c.closeOnce.Do(func() {
-		c.closingAt.Store(time.Now().UnixNano())
 		close(c.closing)
 		c.timer = time.AfterFunc(c.closeTimeout, c.expire)
 	})
-}
-
-func (c *netControl) giveUp() {
-	c.abandonOnce.Do(func() { close(c.abandon) })
-	c.expire()
 }
 
 // expire ends every send: the deadline of Close or Shutdown has passed.

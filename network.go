@@ -22,17 +22,14 @@ import (
 // goroutine is its only user, but for the counters (atomic, read by
 // Stats) and the sender, which the replay goroutine shares (under sendMu).
 type netOutput struct {
-	spec   *netSpec
-	label  string // the sink's label, for errors
-	enc    formatter
-	limit  int // bytes per batch
-	buf    []byte
-	ends   []recordEnd
-	offs   []int // scratch: record ends relative to the part being sent
-	sendMu sync.Mutex
-	sender netsend.Sender
-	dgram  *netsend.DatagramSender // the sender, when it sends datagrams: for Truncated
-	back   netsend.Backoff
+	recordBatch // emits by send
+	spec        *netSpec
+	label       string // the sink's label, for errors
+	offs        []int  // scratch: record ends relative to the part being sent
+	sendMu      sync.Mutex
+	sender      netsend.Sender
+	dgram       *netsend.DatagramSender // the sender, when it sends datagrams: for Truncated
+	back        netsend.Backoff
 	// failFast is set under a Breaker: a failed batch is not sent again
 	// but handed back as failed, for the Breaker to count and its
 	// Fallback to take.
@@ -45,50 +42,6 @@ type netOutput struct {
 	retries  atomic.Uint64 // sends that failed and were tried again
 	refusals reportLimiter // failed batches: reported at most once a second
 	gaveUp   int           // records failed by the deadline of Close or Shutdown, reported at close
-}
-
-func (o *netOutput) add(e *entry) result {
-	start := len(o.buf)
-	if err := o.format(e); err != nil {
-		o.buf = o.buf[:start]
-		if e.notice {
-			return result{err: err}
-		}
-		return result{failed: 1, err: err}
-	}
-	var res result
-	if len(o.buf) > o.limit && start > 0 {
-		res = o.send(start)
-		o.buf = o.buf[:copy(o.buf, o.buf[start:])]
-	}
-	o.ends = append(o.ends, recordEnd{off: len(o.buf), notice: e.notice})
-	return res
-}
-
-// format appends e to the batch; a panic in a user's callback fails this
-// record alone (see streamOutput.format).
-func (o *netOutput) format(e *entry) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("formatting a record panicked: %v", p)
-		}
-	}()
-	o.buf = o.enc.append(o.buf, e)
-	return nil
-}
-
-func (o *netOutput) full() bool { return len(o.buf) >= o.limit }
-
-func (o *netOutput) flush() result {
-	if len(o.buf) == 0 {
-		return result{}
-	}
-	res := o.send(len(o.buf))
-	o.buf = o.buf[:0]
-	if cap(o.buf) > 4*o.limit {
-		o.buf = make([]byte, 0, o.limit)
-	}
-	return res
 }
 
 // send sends buf[:n], which holds exactly the records of ends, and says

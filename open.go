@@ -216,8 +216,6 @@ func (b *builder) newNetOutput(sp *spec, s *sink) (*netOutput, error) {
 	o := &netOutput{
 		spec:     ns,
 		label:    s.label,
-		limit:    batchBytes,
-		buf:      make([]byte, 0, batchBytes),
 		back:     netsend.Backoff{Min: ns.network.BackoffMin, Max: ns.network.BackoffMax},
 		failFast: sp.breaker != nil,
 		ctl:      s.nctl,
@@ -239,14 +237,14 @@ func (b *builder) newNetOutput(sp *spec, s *sink) (*netOutput, error) {
 	}
 	s.nctl.stop = o.sender.Close
 	body := newEncoder(sp.format, false, &b.cfg, b.redact, b.c.newScopeSlot())
+	var enc formatter = body
 	switch {
 	case sp.typ == typeSyslog:
-		o.enc = newSyslogEncoder(ns, body)
+		enc = newSyslogEncoder(ns, body)
 	case ns.datagram:
-		o.enc = datagramLines{body}
-	default:
-		o.enc = body
+		enc = datagramLines{body}
 	}
+	o.recordBatch = newRecordBatch(enc, batchBytes, o.send)
 	if ns.buffer != nil {
 		o.disk = newReplayer(o, s, ns.buffer)
 		if !b.replacesBuffer(ns.buffer.Dir) {

@@ -13,17 +13,17 @@ import (
 // batches, so that lumberjack never refuses a batch it could take.
 const batchBytes = 64 << 10
 
-// streamOutput formats records into a batch and writes each batch with one
-// Write call. A batch holds whole records only: a record that does not fit
-// is carried over to the next batch, so a rotated file never ends with half
-// a record.
-type streamOutput struct {
-	w      io.Writer
-	closer io.Closer // the file hydra opened; nil for writers it was given
-	enc    formatter
-	limit  int // bytes per batch
-	buf    []byte
-	ends   []recordEnd // where each record in buf ends
+// recordBatch is the batch that stream and network outputs fill: records
+// formatted one after another, never cut. When a record does not fit, the
+// batch before it is emitted and the record moved to the front; flush
+// emits the rest. emit writes (or sends) buf[:n], which holds exactly the
+// records of ends, says what became of them, and empties ends.
+type recordBatch struct {
+	enc   formatter
+	limit int // bytes per batch
+	buf   []byte
+	ends  []recordEnd // where each record in buf ends
+	emit  func(n int) result
 }
 
 type recordEnd struct {
@@ -36,27 +36,27 @@ type formatter interface {
 	append(dst []byte, e *entry) []byte
 }
 
-func newStreamOutput(w io.Writer, closer io.Closer, enc formatter, limit int) *streamOutput {
-	return &streamOutput{w: w, closer: closer, enc: enc, limit: limit, buf: make([]byte, 0, limit)}
+func newRecordBatch(enc formatter, limit int, emit func(n int) result) recordBatch {
+	return recordBatch{enc: enc, limit: limit, buf: make([]byte, 0, limit), emit: emit}
 }
 
-func (o *streamOutput) add(e *entry) result {
-	start := len(o.buf)
-	if err := o.format(e); err != nil {
-		o.buf = o.buf[:start] // what the record left behind is not output
+func (b *recordBatch) add(e *entry) result {
+	start := len(b.buf)
+	if err := b.format(e); err != nil {
+		b.buf = b.buf[:start] // what the record left behind is not output
 		if e.notice {
 			return result{err: err}
 		}
 		return result{failed: 1, err: err}
 	}
 	var res result
-	if len(o.buf) > o.limit && start > 0 {
-		// The record does not fit: write the batch before it, then move
+	if len(b.buf) > b.limit && start > 0 {
+		// The record does not fit: emit the batch before it, then move
 		// it to the front.
-		res = o.write(start)
-		o.buf = o.buf[:copy(o.buf, o.buf[start:])]
+		res = b.emit(start)
+		b.buf = b.buf[:copy(b.buf, b.buf[start:])]
 	}
-	o.ends = append(o.ends, recordEnd{off: len(o.buf), notice: e.notice})
+	b.ends = append(b.ends, recordEnd{off: len(b.buf), notice: e.notice})
 	return res
 }
 
@@ -64,28 +64,43 @@ func (o *streamOutput) add(e *entry) result {
 // record is formatted (ReplaceAttr, or one the encoder calls that slog
 // itself would not recover) fails this record alone: the panic is
 // returned as an error, and the consumer goes on with the next record.
-func (o *streamOutput) format(e *entry) (err error) {
+func (b *recordBatch) format(e *entry) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("formatting a record panicked: %v", p)
 		}
 	}()
-	o.buf = o.enc.append(o.buf, e)
+	b.buf = b.enc.append(b.buf, e)
 	return nil
 }
 
-func (o *streamOutput) full() bool { return len(o.buf) >= o.limit }
+func (b *recordBatch) full() bool { return len(b.buf) >= b.limit }
 
-func (o *streamOutput) flush() result {
-	if len(o.buf) == 0 {
+func (b *recordBatch) flush() result {
+	if len(b.buf) == 0 {
 		return result{}
 	}
-	res := o.write(len(o.buf))
-	o.buf = o.buf[:0]
-	if cap(o.buf) > 4*o.limit {
-		o.buf = make([]byte, 0, o.limit) // a huge record passed; do not keep its memory
+	res := b.emit(len(b.buf))
+	b.buf = b.buf[:0]
+	if cap(b.buf) > 4*b.limit {
+		b.buf = make([]byte, 0, b.limit) // a huge record passed; do not keep its memory
 	}
 	return res
+}
+
+// streamOutput formats records into a batch and writes each batch with one
+// Write call. A batch holds whole records only, so a rotated file never
+// ends with half a record.
+type streamOutput struct {
+	recordBatch
+	w      io.Writer
+	closer io.Closer // the file hydra opened; nil for writers it was given
+}
+
+func newStreamOutput(w io.Writer, closer io.Closer, enc formatter, limit int) *streamOutput {
+	o := &streamOutput{w: w, closer: closer}
+	o.recordBatch = newRecordBatch(enc, limit, o.write)
+	return o
 }
 
 // write writes buf[:n], which holds exactly the records in ends, and says
