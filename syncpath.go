@@ -37,6 +37,13 @@ func newSyncFormat(newEnc func() *encoder) *syncFormat {
 	return f
 }
 
+// release puts x back in the pool, unless a huge record grew its buffer.
+func (f *syncFormat) release(x *syncScratch) {
+	if cap(x.buf) <= maxPooledRecord {
+		f.pool.Put(x)
+	}
+}
+
 // writeSyncStream writes a record of a Sync stream sink: formatted on the
 // caller's goroutine, outside s.mu, then written under it.
 func (s *sink) writeSyncStream(r *slog.Record, sc *scope) error {
@@ -46,19 +53,22 @@ func (s *sink) writeSyncStream(r *slog.Record, sc *scope) error {
 	var ferr error
 	x.buf, ferr = formatOne(x.enc, x.buf[:0], &x.e)
 	x.e = entry{}
-	defer func() {
-		if cap(x.buf) <= maxPooledRecord {
-			s.syncFmt.pool.Put(x)
-		}
-	}()
 
+	// The lock covers the closed check, the count of the record accepted
+	// (before any settled count, as Stats wants), a notice if one is due,
+	// and the Write; nothing else, so that callers queue for the writer
+	// only as long as it writes.
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
-		if s.retired {
+		retired := s.retired
+		if !retired {
+			s.closedDrops.Add(1)
+		}
+		s.mu.Unlock()
+		s.syncFmt.release(x)
+		if retired {
 			return errRetired // not counted here: Handle reroutes it
 		}
-		s.closedDrops.Add(1)
 		return ErrClosed
 	}
 	s.accepted.Add(1)
@@ -70,6 +80,9 @@ func (s *sink) writeSyncStream(r *slog.Record, sc *scope) error {
 	} else {
 		res = res.plus(writeRecord(out.w, x.buf))
 	}
+	s.mu.Unlock()
+	s.syncFmt.release(x)
+
 	err := s.tally(res)
 	if err != nil {
 		if perr := callOnError(s.onError, err); perr != nil {
