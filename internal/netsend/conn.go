@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"time"
 )
 
 // lazyConn is a connection dialed on first use and again after drop.
@@ -63,6 +64,34 @@ func (l *lazyConn) get() (net.Conn, error) {
 	}
 	l.conn = c
 	l.mu.Unlock()
+	return c, nil
+}
+
+// prepare checks a batch and returns the connection to send it on, dialed
+// if need be, with a write deadline of timeout set: nil, and no error, for
+// an empty batch. With probe (streams), a connection whose peer closed it
+// since the last batch is dialed anew first (see peerClosed).
+func (l *lazyConn) prepare(p []byte, ends []int, timeout time.Duration, probe bool) (net.Conn, error) {
+	if err := checkBatch(p, ends); err != nil {
+		return nil, err
+	}
+	if len(ends) == 0 {
+		return nil, nil
+	}
+	c, err := l.get()
+	if err != nil {
+		return nil, err
+	}
+	if probe && peerClosed(c) {
+		// A write would still be accepted by the kernel, and lost.
+		l.drop(c)
+		if c, err = l.get(); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
+		return nil, l.failed(c, err)
+	}
 	return c, nil
 }
 

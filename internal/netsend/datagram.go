@@ -64,18 +64,9 @@ func Datagram(address string, opts Options) (*DatagramSender, error) {
 // Send sends each record of p as one datagram, in order, under one deadline
 // of WriteTimeout for the whole batch.
 func (s *DatagramSender) Send(p []byte, ends []int) (int, error) {
-	if err := checkBatch(p, ends); err != nil {
+	c, err := s.conn.prepare(p, ends, s.timeout, false)
+	if c == nil {
 		return 0, err
-	}
-	if len(ends) == 0 {
-		return 0, nil
-	}
-	c, err := s.conn.get()
-	if err != nil {
-		return 0, err
-	}
-	if err := c.SetWriteDeadline(time.Now().Add(s.timeout)); err != nil {
-		return 0, s.conn.failed(c, err)
 	}
 	start := 0
 	for i, end := range ends {

@@ -77,27 +77,9 @@ type streamSender struct {
 
 // Send writes p in one Write under a deadline of WriteTimeout.
 func (s *streamSender) Send(p []byte, ends []int) (int, error) {
-	if err := checkBatch(p, ends); err != nil {
+	c, err := s.conn.prepare(p, ends, s.timeout, true)
+	if c == nil {
 		return 0, err
-	}
-	if len(ends) == 0 {
-		return 0, nil
-	}
-	c, err := s.conn.get()
-	if err != nil {
-		return 0, err
-	}
-	if peerClosed(c) {
-		// The peer closed the connection since the last Send (a receiver
-		// that restarted): a write would still be accepted by the kernel,
-		// and lost. Dial again instead.
-		s.conn.drop(c)
-		if c, err = s.conn.get(); err != nil {
-			return 0, err
-		}
-	}
-	if err := c.SetWriteDeadline(time.Now().Add(s.timeout)); err != nil {
-		return 0, s.conn.failed(c, err)
 	}
 	n, err := c.Write(p)
 	if err != nil {
