@@ -296,3 +296,23 @@ func TestHTTPCloseWhileDown(t *testing.T) {
 	require.Equal(t, 1, countContaining(heard.get(), "not sent by the deadline of Close or Shutdown"), "%v", heard.get())
 	require.Contains(t, err.Error(), fmt.Sprintf("%d records not sent by the deadline", n))
 }
+
+// A token in the URL's query never reaches a message: not the names, not
+// the errors of failed sends.
+func TestHTTPTokenInURLStaysOutOfErrors(t *testing.T) {
+	var heard errorList
+	cfg := oneLayer(Destination{Type: "http", URL: "http://" + deadAddr(t) + "/logs?token=secret&x=1",
+		Network: &NetworkOptions{BackoffMin: time.Millisecond, BackoffMax: 5 * time.Millisecond, CloseTimeout: 100 * time.Millisecond}})
+	cfg.OnError = heard.add
+	h, err := New(cfg)
+	require.NoError(t, err)
+	slog.New(h).Info("r")
+	require.True(t, waitFor(5*time.Second, func() bool { return len(heard.get()) > 0 }))
+	closeErr := h.Close()
+	require.Error(t, closeErr)
+	for _, e := range append(heard.get(), closeErr) {
+		require.NotContains(t, e.Error(), "secret")
+		require.Contains(t, e.Error(), "token=xxxxx")
+	}
+	require.NotContains(t, h.Stats().Destinations[0].Name, "secret")
+}

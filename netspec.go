@@ -236,20 +236,6 @@ func schemeList(ss []string) string {
 	return out
 }
 
-// redactURL returns u with its password and the values of its query, if
-// any, replaced by "xxxxx", for names and messages: a token may be in
-// either.
-func redactURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return u
-	}
-	if p.RawQuery != "" {
-		q := p.Query()
-		for k := range q {
-			q[k] = []string{"xxxxx"}
-		}
-		p.RawQuery = q.Encode()
-	}
-	return p.Redacted()
-}
+// redactURL returns u without its password or query values, for names
+// and messages.
+func redactURL(u string) string { return netsend.RedactURL(u) }

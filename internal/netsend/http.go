@@ -46,10 +46,10 @@ func HTTP(rawURL string, opts Options) (Sender, error) {
 		return nil, fmt.Errorf("netsend: HTTP URL: %w", err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("netsend: HTTP URL %q: scheme %q (want http or https)", u.Redacted(), u.Scheme)
+		return nil, fmt.Errorf("netsend: HTTP URL %q: scheme %q (want http or https)", RedactURL(rawURL), u.Scheme)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("netsend: HTTP URL %q: missing host", u.Redacted())
+		return nil, fmt.Errorf("netsend: HTTP URL %q: missing host", RedactURL(rawURL))
 	}
 	opts = opts.withDefaults()
 	transport := &http.Transport{
@@ -62,7 +62,8 @@ func HTTP(rawURL string, opts Options) (Sender, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &httpSender{
-		url: u,
+		url:   u,
+		shown: RedactURL(rawURL),
 		client: &http.Client{
 			Transport:     transport,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -77,6 +78,7 @@ func HTTP(rawURL string, opts Options) (Sender, error) {
 // httpSender is the Sender that HTTP returns.
 type httpSender struct {
 	url       *url.URL
+	shown     string // url for messages: see RedactURL
 	client    *http.Client
 	transport *http.Transport
 	opts      Options
@@ -125,7 +127,7 @@ func (s *httpSender) post(p []byte) error {
 		zw := gzip.NewWriter(&buf)
 		_, _ = zw.Write(p) // writes to a bytes.Buffer do not fail
 		if err := zw.Close(); err != nil {
-			return &HTTPError{URL: s.url.Redacted(), Err: fmt.Errorf("gzip: %w", err)}
+			return &HTTPError{URL: s.shown, Err: fmt.Errorf("gzip: %w", err)}
 		}
 		body = buf.Bytes()
 	}
@@ -140,7 +142,7 @@ func (s *httpSender) post(p []byte) error {
 	defer g.shut()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url.String(), g.reader(body))
 	if err != nil {
-		return &HTTPError{URL: s.url.Redacted(), Err: err}
+		return &HTTPError{URL: s.shown, Err: err}
 	}
 	req.ContentLength = int64(len(body))
 	req.GetBody = func() (io.ReadCloser, error) { return g.reader(body), nil }
@@ -159,7 +161,7 @@ func (s *httpSender) post(p []byte) error {
 		if ue, ok := err.(*url.Error); ok {
 			err = ue.Err
 		}
-		return &HTTPError{URL: s.url.Redacted(), Err: err}
+		return &HTTPError{URL: s.shown, Err: err}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
@@ -169,7 +171,7 @@ func (s *httpSender) post(p []byte) error {
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 	return &HTTPError{
-		URL:        s.url.Redacted(),
+		URL:        s.shown,
 		StatusCode: resp.StatusCode,
 		RetryAfter: retryAfter(resp.Header, time.Now()),
 		Body:       string(bytes.TrimSpace(head)),
@@ -234,3 +236,21 @@ func (r *gatedReader) Read(p []byte) (int, error) {
 }
 
 func (r *gatedReader) Close() error { return nil }
+
+// RedactURL returns u as messages and names show it: its password and the
+// values of its query replaced by "xxxxx", since either may hold a token.
+// A URL that does not parse is returned as it is.
+func RedactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	if p.RawQuery != "" {
+		q := p.Query()
+		for k := range q {
+			q[k] = []string{"xxxxx"}
+		}
+		p.RawQuery = q.Encode()
+	}
+	return p.Redacted()
+}

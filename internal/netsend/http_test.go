@@ -236,3 +236,16 @@ func TestHTTPCloseDuringStalledRequest(t *testing.T) {
 		t.Fatalf("Send after Close = %d, %v, want 0, ErrClosed", n, err)
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"http://host/path", "http://host/path"},
+		{"https://user:pass@host/p?token=abc&x=1", "https://user:xxxxx@host/p?token=xxxxx&x=xxxxx"},
+		{"http://host/?a=1&a=2", "http://host/?a=xxxxx"},
+		{"::not a url", "::not a url"},
+	} {
+		if got := RedactURL(tc.in); got != tc.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

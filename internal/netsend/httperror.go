@@ -15,7 +15,7 @@ import (
 // either the server answered with a status other than 2xx, or the request
 // failed on the network (StatusCode 0, Err set).
 type HTTPError struct {
-	// URL is the request's URL, its password redacted.
+	// URL is the request's URL, as RedactURL shows it.
 	URL string
 	// StatusCode is the answer's status, 0 for a network error.
 	StatusCode int
