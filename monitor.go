@@ -107,6 +107,9 @@ func (st Stats) attrs() []slog.Attr {
 		if d.Breaker != "" {
 			attrs = append(attrs, slog.String("breaker", d.Breaker))
 		}
+		if d.Retries > 0 || d.Buffered > 0 { // a network destination that met trouble
+			attrs = append(attrs, slog.Uint64("retries", d.Retries), slog.Int("buffered", d.Buffered))
+		}
 		dests = append(dests, slog.Group(d.Name, attrs...))
 	}
 	return []slog.Attr{
@@ -117,6 +120,7 @@ func (st Stats) attrs() []slog.Attr {
 		slog.Uint64("throttled", st.Throttled),
 		slog.Uint64("sampled", st.Sampled),
 		slog.Int("queued", queued),
+		slog.Uint64("buffered", st.Buffered),
 		slog.Group("destinations", dests...),
 	}
 }

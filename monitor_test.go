@@ -4,6 +4,7 @@ package hydra
 // PublishExpvar.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"expvar"
@@ -116,4 +117,22 @@ func TestPublishExpvarConcurrently(t *testing.T) {
 		wg.Wait()
 		require.Equal(t, int32(1), ok.Load(), "exactly one publishes %s", name)
 	}
+}
+
+// The Monitor's record shows a network destination's retries and the
+// records in its disk buffer once it has had trouble, and the buffered
+// total always.
+func TestMonitorShowsNetworkTrouble(t *testing.T) {
+	st := Stats{Buffered: 7, Destinations: []DestinationStats{
+		{Name: "http:x", Retries: 3, Buffered: 7},
+		{Name: "stderr"},
+	}}
+	var got bytes.Buffer
+	slog.New(slog.NewJSONHandler(&got, nil)).LogAttrs(context.Background(), slog.LevelInfo, StatsMessage, st.attrs()...)
+	rec := jsonRecords(t, got.Bytes())[0]
+	assert.Equal(t, float64(7), rec["buffered"])
+	dests := rec["destinations"].(map[string]any)
+	assert.Equal(t, map[string]any{"queued": 0.0, "capacity": 0.0, "high_water": 0.0, "dropped": 0.0, "failed": 0.0,
+		"retries": 3.0, "buffered": 7.0}, dests["http:x"])
+	assert.NotContains(t, dests["stderr"], "retries", "a destination without trouble shows no network counts")
 }
