@@ -245,6 +245,9 @@ func (r *replayer) close() error {
 	}
 	if heir := r.heir.Load(); heir != nil {
 		heir.inherited.Add(r.buffered.Swap(0))
+	} else if n := r.buffered.Load(); n > 0 {
+		// News, not a failure: they are kept, and the next run sends them.
+		r.s.warn(fmt.Errorf("hydra: %s: %s left in the disk buffer %s, for the next run", r.s.label, records(int(n)), r.opts.Dir))
 	}
 	if r.buf == nil {
 		return nil

@@ -85,7 +85,10 @@ func TestHTTPBufferSurvivesRestart(t *testing.T) {
 			CloseTimeout: 100 * time.Millisecond}}
 	const n = 2000
 
-	h1, err := New(oneLayer(dest))
+	cfg1 := oneLayer(dest)
+	var heard errorList
+	cfg1.OnError = heard.add
+	h1, err := New(cfg1)
 	require.NoError(t, err)
 	l := slog.New(h1)
 	for i := range n {
@@ -94,6 +97,7 @@ func TestHTTPBufferSurvivesRestart(t *testing.T) {
 	flush(t, h1)
 	start := time.Now()
 	require.NoError(t, h1.Close(), "what stays on disk has not failed")
+	require.Equal(t, 1, countContaining(heard.get(), "2000 records left in the disk buffer "+dir+", for the next run"), "%v", heard.get())
 	require.Less(t, time.Since(start), 2*time.Second)
 	d := onlyDest(t, h1)
 	require.Equal(t, n, d.Buffered, "after Close the records wait on disk")
