@@ -79,16 +79,7 @@ func hydraLogger(tb testing.TB, w io.Writer, path, format string, opts hydra.Asy
 	if w == nil {
 		d = hydra.Destination{Type: "file", Path: path, Format: format, Async: &opts, Rotation: hydra.Rotation{MaxSizeMB: 64 << 10}}
 	}
-	h, err := hydra.New(hydra.Config{DefaultLayer: "BENCH", Layers: map[string]hydra.Layer{"BENCH": {Destinations: []hydra.Destination{d}}}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return logger{
-		log:   viaSlog(h),
-		drain: func() { h.Flush(context.Background()) },
-		close: h.Close,
-		h:     h,
-	}
+	return hydraDest(tb, d)
 }
 
 // chanHandler is the obvious asynchronous slog handler: a buffered channel
