@@ -263,7 +263,8 @@ func BenchmarkShaping(b *testing.B) {
 
 // BenchmarkBurstParallel is BenchmarkBurst from GOMAXPROCS goroutines at
 // once: each burst is shared among them, and the drain between bursts is
-// not timed.
+// not timed. consumer-held is what the callers cost when the consumer
+// does not run beside them.
 func BenchmarkBurstParallel(b *testing.B) {
 	synchronous := func(h slog.Handler) func(*testing.B) {
 		return func(b *testing.B) { parallelBursts(b, slog.New(h), func() {}) }
@@ -273,6 +274,22 @@ func BenchmarkBurstParallel(b *testing.B) {
 	b.Run("hydra-json", func(b *testing.B) {
 		h := benchHandler(b, "json", DefaultQueueSize)
 		parallelBursts(b, slog.New(h), func() { h.Flush(context.Background()) })
+	})
+	// consumer-held: the callers' own work, with the consumer kept in a
+	// Write while a burst is timed (as in BenchmarkVsFloor).
+	b.Run("hydra-json/consumer-held", func(b *testing.B) {
+		g := &heldWriter{}
+		g.hold()
+		h, err := New(oneLayer(Destination{Type: "writer", Writer: g, Format: "json"}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer func() { g.release(); h.Close() }()
+		parallelBursts(b, slog.New(h), func() {
+			g.release()
+			h.Flush(context.Background())
+			g.hold()
+		})
 	})
 }
 
