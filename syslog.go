@@ -41,7 +41,7 @@ func (f *syslogEncoder) append(dst []byte, e *entry) []byte {
 	dst = f.hdr.Append(dst, e.rec.Time, e.rec.Level, f.msgID(e))
 	dst = trimNewline(f.body.append(dst, e))
 	if f.octets {
-		dst = frameOctets(dst, start)
+		dst = syslogfmt.FrameInPlace(dst, start)
 	}
 	return dst
 }
@@ -57,18 +57,6 @@ func (f *syslogEncoder) msgID(e *entry) string {
 		return true
 	})
 	return id
-}
-
-// frameOctets puts the length of the message at dst[start:] before it, as
-// RFC 6587's octet counting wants: "LEN SP MSG".
-func frameOctets(dst []byte, start int) []byte {
-	n := len(dst) - start
-	var num [24]byte
-	prefix := append(strconv.AppendInt(num[:0], int64(n), 10), ' ')
-	dst = append(dst, prefix...) // room for the prefix
-	copy(dst[start+len(prefix):], dst[start:start+n])
-	copy(dst[start:], prefix)
-	return dst
 }
 
 func trimNewline(b []byte) []byte {
