@@ -34,36 +34,46 @@ type queue struct {
 	policy       Policy
 	blockTimeout time.Duration
 	neverDrop    slog.Leveler
-
-	// parked is true while the consumer waits on wakeup. A caller that
-	// enqueues swaps it to false and sends the token; the consumer sets it
-	// before its last look at the ring, so one side always sees the other.
-	parked atomic.Bool
-	wakeup chan struct{} // capacity 1: a token is never lost, at most one is pending
-
-	room     roomSignal // callers waiting for a free slot (Block, NeverDrop)
-	progress notifier   // Flush calls waiting for records to be written
-
-	flushReq  atomic.Uint64 // Flush requests made
-	flushDone atomic.Uint64 // Flush requests the consumer has served
-	completed atomic.Uint64 // every position below it is written, failed or dropped
-	abandon   atomic.Bool   // set by Shutdown at its deadline: drop what is queued
-	retired   atomic.Bool   // set by Reload before it closes the ring: see errRetired
-	closeOnce sync.Once     // closes the ring: at Shutdown, or when Reload retires the sink
-	done      chan struct{} // closed when the consumer goroutine returns
-
-	rejected  atomic.Uint64 // dropped on arrival: DropNewest, a timeout, a protected oldest, closed
-	evicted   atomic.Uint64 // dropped by DropOldest
-	abandoned atomic.Uint64 // dropped at Shutdown's deadline
-	blocked   atomic.Int64  // nanoseconds callers spent waiting for room
-	highWater atomic.Int64
-	planned   int // Check: the capacity New would give; ring is nil
+	wakeup       chan struct{} // capacity 1: a token is never lost, at most one is pending
+	done         chan struct{} // closed when the consumer goroutine returns
+	planned      int           // Check: the capacity New would give; ring is nil
 	// netDown, when set, is the outage flag of the network destination the
 	// queue feeds (netControl.down): under Block, a full queue drops the
 	// newest record instead of waiting while it is set, as DropNewest
 	// does. Set once, before the sink is published; the flag is read only
 	// when the queue is full.
 	netDown *atomic.Bool
+
+	// The fields above are set before the queue is used and only read
+	// after, by every caller on every record. Those below are written
+	// while records flow; the padding keeps each group's writes off the
+	// others' cache lines.
+	_ [cacheLine]byte
+
+	// parked is true while the consumer waits on wakeup. A caller that
+	// enqueues swaps it to false and sends the token; the consumer sets it
+	// before its last look at the ring, so one side always sees the other.
+	// Every caller reads it; only parking and waking write it.
+	parked atomic.Bool
+	_      [cacheLine]byte
+
+	// Written by the consumer as it works, and by Flush and Close.
+	room      roomSignal    // callers waiting for a free slot (Block, NeverDrop)
+	progress  notifier      // Flush calls waiting for records to be written
+	flushReq  atomic.Uint64 // Flush requests made
+	flushDone atomic.Uint64 // Flush requests the consumer has served
+	completed atomic.Uint64 // every position below it is written, failed or dropped
+	abandon   atomic.Bool   // set by Shutdown at its deadline: drop what is queued
+	retired   atomic.Bool   // set by Reload before it closes the ring: see errRetired
+	closeOnce sync.Once     // closes the ring: at Shutdown, or when Reload retires the sink
+	_         [cacheLine]byte
+
+	// Written by callers that drop or wait.
+	rejected  atomic.Uint64 // dropped on arrival: DropNewest, a timeout, a protected oldest, closed
+	evicted   atomic.Uint64 // dropped by DropOldest
+	abandoned atomic.Uint64 // dropped at Shutdown's deadline
+	blocked   atomic.Int64  // nanoseconds callers spent waiting for room
+	highWater atomic.Int64
 }
 
 // shedding reports whether a full queue drops a record that Block would

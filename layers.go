@@ -45,7 +45,9 @@ type layer struct {
 
 	// Records that passed the level, then were handed to the destinations
 	// or throttled or sampled out. passed is the one every record counts:
-	// striped, since every producer adds to it.
+	// striped, since every producer adds to it. The padding keeps its
+	// stripes off the line of state and floor, which every record reads.
+	_                  [cacheLine]byte
 	passed             stripedCounter
 	throttled, sampled atomic.Uint64
 }

@@ -47,33 +47,39 @@ type sink struct {
 	// Handle queues straight to q, with no context to carry.
 	streamQueue bool
 
-	written  atomic.Uint64 // to the destination or, diverted, to its Fallback
-	failed   atomic.Uint64
-	diverted atomic.Uint64 // of written, to the Fallback
-	shed     atomic.Uint64 // dropped by an open Breaker without a Fallback
+	onError  func(error)
+	onDrop   func(destination string, dropped uint64)
+	layerKey string      // for the layer attribute of skip notices
+	syncFmt  *syncFormat // Sync text and JSON without a Breaker: see syncpath.go
+
+	// Everything above is set before the sink is published and only read
+	// after: callers read it on every record. What follows is written
+	// while records flow, by the consumer or by Sync callers; the padding
+	// keeps those writes off the cache line the callers read.
+	_ [cacheLine]byte
+
+	// mu serializes the writes of a Sync sink, and Rotate with the closing
+	// of a file. closed is set once the output is closed. A Sync caller
+	// updates the counts next to it while it holds it, on the line it
+	// already owns.
+	mu          sync.Mutex
+	closed      bool
+	retired     bool          // a Sync sink a Reload retired
+	accepted    atomic.Uint64 // Sync sinks only
+	closedDrops atomic.Uint64 // Sync sinks only
+	written     atomic.Uint64 // to the destination or, diverted, to its Fallback
+	failed      atomic.Uint64
+	diverted    atomic.Uint64 // of written, to the Fallback
+	shed        atomic.Uint64 // dropped by an open Breaker without a Fallback
 
 	// cur is the record the consumer is formatting, copied out of its
 	// slot. It lives here rather than on the consumer's stack because a
 	// pointer to it goes to the output interface.
-	cur entry
+	cur       entry
+	syncEntry entry // guarded by mu
 
-	// mu serializes the writes of a Sync sink, and Rotate with the closing
-	// of a file. closed is set once the output is closed.
-	mu      sync.Mutex
-	closed  bool
-	retired bool // a Sync sink a Reload retired
-
-	// Sync sinks only.
-	syncFmt     *syncFormat // text and JSON without a Breaker: see syncpath.go
-	accepted    atomic.Uint64
-	closedDrops atomic.Uint64
-	syncEntry   entry // guarded by mu
-
-	onError  func(error)
-	onDrop   func(destination string, dropped uint64)
-	layerKey string // for the layer attribute of skip notices
-	notices  notices
-	errs     errorLog
+	notices notices
+	errs    errorLog
 }
 
 // put hands a prepared record to the sink: to its queue, or straight to its
@@ -253,6 +259,12 @@ func (s *sink) settle(res result) error {
 // tally counts what an output did, and returns its error, if any, naming
 // the destination.
 func (s *sink) tally(res result) error {
+	s.count(res)
+	return s.failure(res)
+}
+
+// count adds res to the sink's counts.
+func (s *sink) count(res result) {
 	if n := res.written + res.diverted; n > 0 {
 		s.written.Add(uint64(n))
 	}
@@ -265,6 +277,10 @@ func (s *sink) tally(res result) error {
 	if res.failed > 0 {
 		s.failed.Add(uint64(res.failed))
 	}
+}
+
+// failure returns the error res reports, naming the sink, or nil.
+func (s *sink) failure(res result) error {
 	if res.err == nil {
 		return nil
 	}

@@ -56,7 +56,7 @@ func (s *sink) writeSyncStream(r *slog.Record, sc *scope) error {
 
 	// The lock covers the closed check, the count of the record accepted
 	// (before any settled count, as Stats wants), a notice if one is due,
-	// and the Write; nothing else, so that callers queue for the writer
+	// the Write and its count; nothing else, so that callers queue for the writer
 	// only as long as it writes.
 	s.mu.Lock()
 	if s.closed {
@@ -80,10 +80,11 @@ func (s *sink) writeSyncStream(r *slog.Record, sc *scope) error {
 	} else {
 		res = res.plus(writeRecord(out.w, x.buf))
 	}
+	s.count(res) // under mu: its counters share mu's cache line
 	s.mu.Unlock()
 	s.syncFmt.release(x)
 
-	err := s.tally(res)
+	err := s.failure(res)
 	if err != nil {
 		if perr := callOnError(s.onError, err); perr != nil {
 			s.errs.add(perr)
