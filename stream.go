@@ -92,9 +92,14 @@ func (b *recordBatch) flush() result {
 // Write call. A batch holds whole records only, so a rotated file never
 // ends with half a record.
 type streamOutput struct {
+	// The consumer writes the batch with every record: the padding keeps
+	// those writes off the cache lines of whatever the allocator places
+	// next to it, which callers may read on every record.
+	_ [cacheLine]byte
 	recordBatch
 	w      io.Writer
 	closer io.Closer // the file hydra opened; nil for writers it was given
+	_      [cacheLine]byte
 }
 
 func newStreamOutput(w io.Writer, closer io.Closer, enc formatter, limit int) *streamOutput {

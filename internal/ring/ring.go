@@ -36,16 +36,19 @@ import (
 // Reserve and Commit, ReplaceOldest, Close) and one consumer (Claim and
 // Release); Len, Cap, Enqueued, Full and Ready may be called from anywhere.
 type Ring[T any] struct {
-	// tail and head are written by different goroutines (producers and the
-	// consumer); the padding keeps them on separate cache lines so that a
-	// producer's CAS does not invalidate the consumer's line and vice versa.
-	tail atomic.Uint64 // next position to claim for enqueue; closedBit once closed
-	_    [cacheLine - 8]byte
-	head atomic.Uint64 // next position to dequeue
-	_    [cacheLine - 8]byte
-
+	// mask and slots, which both sides read for every record, and tail and
+	// head, which different goroutines write (producers and the consumer),
+	// each have cache lines of their own: the padding keeps a producer's
+	// CAS from invalidating the consumer's line and vice versa, and keeps
+	// whatever the allocator places next to the Ring off all of them.
+	_     [cacheLine]byte
 	mask  uint64 // capacity-1; capacity is a power of two
 	slots []Slot[T]
+	_     [cacheLine]byte
+	tail  atomic.Uint64 // next position to claim for enqueue; closedBit once closed
+	_     [cacheLine]byte
+	head  atomic.Uint64 // next position to dequeue
+	_     [cacheLine]byte
 }
 
 // cacheLine is the size of a CPU cache line on the platforms Go runs on

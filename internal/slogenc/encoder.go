@@ -53,6 +53,10 @@ type Options struct {
 // own, used by the sink's consumer goroutine only (or by callers holding a
 // Sync sink's lock).
 type Encoder struct {
+	// Formatting writes the scratch fields below with every record; the
+	// padding keeps those writes off the cache lines of whatever the
+	// allocator places next to the Encoder.
+	_         [cacheLine]byte
 	json      bool
 	console   bool // the console format; json is false
 	color     bool // console only
@@ -68,7 +72,11 @@ type Encoder struct {
 	sources map[uintptr]*slog.Source
 	jsonBuf bytes.Buffer
 	jsonEnc *json.Encoder
+	_       [cacheLine]byte
 }
+
+// cacheLine is the size of a CPU cache line on the platforms Go runs on.
+const cacheLine = 64
 
 // New returns an Encoder with the given options.
 func New(opts Options) *Encoder {
