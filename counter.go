@@ -32,10 +32,15 @@ type stripedCounter struct {
 
 func (c *stripedCounter) Add(n uint64) {
 	var here byte
-	// Goroutine stacks are at least 8 KiB apart; Fibonacci hashing
-	// spreads their addresses over the stripes.
-	sp := uint64(uintptr(unsafe.Pointer(&here))) >> 13
-	c.stripes[(sp*0x9E3779B97F4A7C15)>>(64-3)].n.Add(n)
+	c.stripes[stripeOf(unsafe.Pointer(&here))].n.Add(n)
+}
+
+// stripeOf returns the stripe, in [0, counterStripes), of the goroutine
+// whose stack holds here. Goroutine stacks are at least 8 KiB apart;
+// Fibonacci hashing spreads their addresses over the stripes.
+func stripeOf(here unsafe.Pointer) int {
+	sp := uint64(uintptr(here)) >> 13
+	return int((sp * 0x9E3779B97F4A7C15) >> (64 - 3))
 }
 
 func (c *stripedCounter) Load() uint64 {

@@ -70,6 +70,21 @@ func (s *sink) writeNotices(force bool) {
 			slog.Uint64("throttled", throttled-n.skipped[i][0]), slog.Uint64("sampled", sampled-n.skipped[i][1]))
 		n.skipped[i] = [2]uint64{throttled, sampled}
 	}
+	s.announcedSkips()
+}
+
+// announcedSkips tells the callers of a Sync sink that write without its
+// lock how many skipped records its notices have announced (see
+// freeGate.skipsAnnounced).
+func (s *sink) announcedSkips() {
+	if s.free == nil {
+		return
+	}
+	var total uint64
+	for _, k := range s.notices.skipped {
+		total += k[0] + k[1]
+	}
+	s.free.skipsAnnounced.Store(total)
 }
 
 // writeNotice adds one notice record to the output. Notices are written

@@ -82,6 +82,9 @@ func (b *builder) openSinks() ([]*sink, error) {
 			if so, ok := s.out.(*streamOutput); ok {
 				if enc, ok := so.enc.(*encoder); ok {
 					s.syncFmt = newSyncFormat(enc.twin)
+					if concurrentWriter(so.w) {
+						s.free = new(freeGate)
+					}
 				}
 			}
 		case b.dry:

@@ -51,6 +51,7 @@ type sink struct {
 	onDrop   func(destination string, dropped uint64)
 	layerKey string      // for the layer attribute of skip notices
 	syncFmt  *syncFormat // Sync text and JSON without a Breaker: see syncpath.go
+	free     *freeGate   // with syncFmt, when the writer is safe for concurrent use
 
 	// Everything above is set before the sink is published and only read
 	// after: callers read it on every record. What follows is written
@@ -200,6 +201,7 @@ func (s *sink) awaitPredecessors() {
 	}
 	s.laterOnce.Do(func() {
 		s.notices.continueFrom(s.layerRefs, s.preds)
+		s.announcedSkips()
 		for _, f := range s.later {
 			if err := f.open(); err != nil {
 				s.report(fmt.Errorf("hydra: %s: open %s: %w", s.label, f.path, err))
@@ -226,6 +228,9 @@ func (s *sink) closeOutput() {
 		return
 	}
 	s.closed = true
+	if s.free != nil {
+		s.free.close() // the callers writing without mu are done
+	}
 	if s.syncDone != nil {
 		defer close(s.syncDone)
 	}

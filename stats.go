@@ -205,6 +205,12 @@ func (s *sink) stats() DestinationStats {
 		closed := s.closedDrops.Load()
 		ds.Dropped = closed + shed
 		ds.Accepted = s.accepted.Load() + closed
+		if s.free != nil {
+			written, failed, accepted := s.free.counts()
+			ds.Written += written
+			ds.Failed += failed
+			ds.Accepted += accepted
+		}
 	}
 	if o := s.net; o != nil {
 		o.stats(&ds) // after Written: see replayer.ack

@@ -3,6 +3,14 @@
 // lock, with an encoder from the sink's pool, and holds the lock only for
 // the Write, as slog's own handlers do. Callers on many goroutines then
 // format in parallel and queue only for the writer.
+//
+// Where the writer is itself safe for concurrent use (a file hydra opened,
+// stdout, stderr, any *os.File, io.Discard, a writer shared by several
+// destinations behind hydra's own lock), callers do not take the sink's
+// lock at all: each one writes its record with one Write, which the
+// writer keeps whole, and counts it on a stripe of its own (freeGate).
+// Close waits for the callers in flight before it closes the output.
+// Only callers with a notice to write take the lock, as before.
 
 package hydra
 
@@ -10,7 +18,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/hydralog/hydra/internal/logfile"
 )
 
 // syncFormat is the pool of formatting state of a Sync stream sink.
@@ -44,8 +59,109 @@ func (f *syncFormat) release(x *syncScratch) {
 	}
 }
 
+// freeGate admits the callers of a Sync sink whose writer is safe for
+// concurrent use, without a lock, and counts what they write. Each caller
+// works on one stripe, chosen as stripedCounter chooses, so that callers
+// on different cores write different cache lines: a stripe's active
+// counts the callers inside, and its accepted, written and failed their
+// records. Close sets closed, then waits for every stripe's active to
+// reach zero: a caller adds to active before it reads closed, and Close
+// sets closed before it reads active, so (atomics being sequentially
+// consistent) either the caller sees closed and leaves, or Close sees the
+// caller and waits for it.
+type freeGate struct {
+	closed atomic.Bool
+	_      [cacheLine]byte
+	// skipsAnnounced is the total of the sink's notices.skipped: while
+	// its layers' throttled and sampled counts add up to it, no skip
+	// notice is due and callers need not take the lock to write one.
+	skipsAnnounced atomic.Uint64
+	_              [cacheLine]byte
+	stripes        [counterStripes]freeStripe
+}
+
+type freeStripe struct {
+	active                    atomic.Int64
+	accepted, written, failed atomic.Uint64
+	_                         [cacheLine - 32]byte
+}
+
+// stripe returns the calling goroutine's stripe. The caller keeps it from
+// enter to exit: its stack may move in between.
+func (g *freeGate) stripe() *freeStripe {
+	var here byte
+	return &g.stripes[stripeOf(unsafe.Pointer(&here))]
+}
+
+// enter admits a caller to st, unless the sink is closed.
+func (g *freeGate) enter(st *freeStripe) bool {
+	st.active.Add(1)
+	if g.closed.Load() {
+		st.active.Add(-1)
+		return false
+	}
+	return true
+}
+
+// close refuses every caller from now on and returns once those admitted
+// have left.
+func (g *freeGate) close() {
+	g.closed.Store(true)
+	for spins := 0; g.inside() > 0; spins++ {
+		if spins < 100 {
+			runtime.Gosched()
+		} else {
+			time.Sleep(50 * time.Microsecond)
+		}
+	}
+}
+
+// inside returns how many callers are between enter and their exit.
+func (g *freeGate) inside() int64 {
+	var n int64
+	for i := range g.stripes {
+		n += g.stripes[i].active.Load()
+	}
+	return n
+}
+
+// counts returns the records written and failed, then those accepted:
+// read in that order, accepted is never below the others' sum.
+func (g *freeGate) counts() (written, failed, accepted uint64) {
+	for i := range g.stripes {
+		written += g.stripes[i].written.Load()
+		failed += g.stripes[i].failed.Load()
+	}
+	for i := range g.stripes {
+		accepted += g.stripes[i].accepted.Load()
+	}
+	return written, failed, accepted
+}
+
+// skipsPending reports whether the sink's layers have throttled or sampled
+// records that no notice announced yet.
+func (s *sink) skipsPending() bool {
+	var n uint64
+	for _, l := range s.layerRefs {
+		n += l.throttled.Load() + l.sampled.Load()
+	}
+	return n != s.free.skipsAnnounced.Load()
+}
+
+// concurrentWriter reports whether w keeps every Write whole when called
+// from several goroutines at once, so that a Sync sink may write to it
+// without a lock of its own.
+func concurrentWriter(w io.Writer) bool {
+	switch w.(type) {
+	case *os.File, *logfile.File, *laterFile, *lockedWriter:
+		return true // each serializes its writes itself
+	}
+	return w == io.Discard
+}
+
 // writeSyncStream writes a record of a Sync stream sink: formatted on the
-// caller's goroutine, outside s.mu, then written under it.
+// caller's goroutine, outside s.mu, then written: under s.mu, or without
+// it where the writer is safe for concurrent use and no notice is due.
 func (s *sink) writeSyncStream(r *slog.Record, sc *scope) error {
 	s.awaitPredecessors() // before mu: Shutdown and Rotate take it
 	x := s.syncFmt.pool.Get().(*syncScratch)
@@ -53,6 +169,22 @@ func (s *sink) writeSyncStream(r *slog.Record, sc *scope) error {
 	var ferr error
 	x.buf, ferr = formatOne(x.enc, x.buf[:0], &x.e)
 	x.e = entry{}
+
+	if s.free != nil && !s.skipsPending() {
+		if st := s.free.stripe(); s.free.enter(st) {
+			st.accepted.Add(1)
+			res := result{failed: 1, err: ferr}
+			if ferr == nil {
+				res = writeRecord(s.out.(*streamOutput).w, x.buf)
+			}
+			st.written.Add(uint64(res.written))
+			st.failed.Add(uint64(res.failed))
+			st.active.Add(-1)
+			s.syncFmt.release(x)
+			return s.reportSync(res)
+		}
+		// Closed: the locked path says whether it was retired.
+	}
 
 	// The lock covers the closed check, the count of the record accepted
 	// (before any settled count, as Stats wants), a notice if one is due,
@@ -83,7 +215,12 @@ func (s *sink) writeSyncStream(r *slog.Record, sc *scope) error {
 	s.count(res) // under mu: its counters share mu's cache line
 	s.mu.Unlock()
 	s.syncFmt.release(x)
+	return s.reportSync(res)
+}
 
+// reportSync returns the error of a Sync write, if any, after telling
+// OnError.
+func (s *sink) reportSync(res result) error {
 	err := s.failure(res)
 	if err != nil {
 		if perr := callOnError(s.onError, err); perr != nil {

@@ -1,12 +1,21 @@
 package hydra
 
 import (
+	"context"
+	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -43,4 +52,220 @@ func TestSyncFormatsOutsideTheLock(t *testing.T) {
 		t.Fatal("the two callers never formatted at once: formatting holds the lock")
 	}
 	require.Equal(t, uint64(2), h.Stats().Written)
+}
+
+// syncPipe returns a Handler with one Sync JSON destination writing to
+// the write end of a pipe, which nobody reads yet, and the pipe's read
+// end; the sink is the destination's.
+func syncPipe(t *testing.T) (*Handler, *sink, *os.File) {
+	t.Helper()
+	pr, pw, err := os.Pipe()
+	require.NoError(t, err)
+	t.Cleanup(func() { pr.Close(); pw.Close() })
+	h := newTest(t, oneLayer(Destination{Type: "writer", Writer: pw, Format: "json", Sync: true}))
+	s := h.c.table.Load().sinks[0]
+	require.NotNil(t, s.free, "a Sync destination writing to an *os.File writes without the sink's lock")
+	return h, s, pr
+}
+
+// logBlocked logs, on a goroutine of its own, a record larger than a
+// pipe holds, and returns once the caller is inside its Write, which
+// blocks until the pipe is read.
+func logBlocked(t *testing.T, h *Handler, s *sink) <-chan error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- h.Handle(context.Background(), bigRecord()) }()
+	require.True(t, waitFor(5*time.Second, func() bool { return s.free.inside() == 1 }), "the caller never got to its Write")
+	return done
+}
+
+func bigRecord() slog.Record {
+	r := slog.NewRecord(time.Now(), slog.LevelInfo, "big", 0)
+	r.AddAttrs(slog.String("pad", strings.Repeat("x", 1<<20)))
+	return r
+}
+
+// Where the writer is safe for concurrent use, a Sync caller writes
+// without the sink's lock: it is free while a Write blocks.
+func TestSyncConcurrentWriterWritesWithoutTheLock(t *testing.T) {
+	h, s, pr := syncPipe(t)
+	done := logBlocked(t, h, s)
+	require.True(t, s.mu.TryLock(), "the sink's lock is held across the Write")
+	s.mu.Unlock()
+	go io.Copy(io.Discard, pr)
+	require.NoError(t, <-done)
+	require.NoError(t, h.Close())
+	st := destStats(t, h, s.name)
+	assert.Equal(t, uint64(1), st.Written)
+	assert.Equal(t, uint64(1), st.Accepted)
+}
+
+// Close waits for the Sync callers writing without the lock: when it
+// returns, their records are counted, and a record after it is refused
+// and counted as dropped.
+func TestSyncConcurrentWriterCloseWaitsForWrites(t *testing.T) {
+	h, s, pr := syncPipe(t)
+	done := logBlocked(t, h, s)
+	closed := make(chan error, 1)
+	go func() { closed <- h.Close() }()
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned (%v) while a record was being written", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	go io.Copy(io.Discard, pr)
+	require.NoError(t, <-done)
+	require.NoError(t, <-closed)
+	st := destStats(t, h, s.name)
+	assert.Equal(t, uint64(1), st.Written, "the record written while Close waited")
+	require.ErrorIs(t, h.Handle(context.Background(), bigRecord()), ErrClosed)
+	st = destStats(t, h, s.name)
+	assert.Equal(t, uint64(2), st.Accepted)
+	assert.Equal(t, uint64(1), st.Dropped)
+	assert.Equal(t, st.Accepted, st.Written+st.Dropped+st.Failed)
+}
+
+// Many goroutines write a Sync file without the lock while the file is
+// rotated and, half-way, the Handler closed: every record accepted is in
+// the files once, whole, each goroutine's in the order it logged them, and
+// the counts add up.
+func TestSyncConcurrentWriterStress(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	h := newTest(t, oneLayer(Destination{Type: "file", Path: path, Format: "json", Sync: true}))
+	require.NotNil(t, h.c.table.Load().sinks[0].free, "a Sync file destination writes without the sink's lock")
+	const goroutines, perG = 8, 4000
+	var wg sync.WaitGroup
+	var refused atomic.Int64
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range perG {
+				if err := h.Handle(context.Background(), numbered(g, i)); err != nil {
+					assert.ErrorIs(t, err, ErrClosed)
+					refused.Add(1)
+				}
+			}
+		})
+	}
+	stop := make(chan struct{})
+	var rotations sync.WaitGroup
+	rotations.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+				if err := h.Rotate(); err != nil {
+					assert.ErrorIs(t, err, ErrClosed)
+				}
+			}
+		}
+	})
+	require.True(t, waitFor(10*time.Second, func() bool { return h.Stats().Written >= goroutines*perG/2 }))
+	require.NoError(t, h.Close())
+	wg.Wait()
+	close(stop)
+	rotations.Wait()
+
+	st := h.Stats()
+	requireSettled(t, st)
+	ds := st.Destinations[0]
+	assert.Equal(t, uint64(goroutines*perG), ds.Accepted)
+	assert.Equal(t, ds.Accepted, ds.Written+ds.Dropped+ds.Failed)
+	assert.Equal(t, uint64(refused.Load()), ds.Dropped)
+	assert.Zero(t, ds.Failed)
+
+	recs := readAll(t, dir, "app")
+	require.Len(t, recs, int(ds.Written))
+	last := make(map[float64]float64)
+	for _, r := range recs {
+		g, i := r["g"].(float64), r["i"].(float64)
+		if prev, ok := last[g]; ok {
+			require.Greater(t, i, prev, "goroutine %v's records out of order", g)
+		}
+		last[g] = i
+	}
+}
+
+// numbered is record i of goroutine g.
+func numbered(g, i int) slog.Record {
+	r := slog.NewRecord(time.Now(), slog.LevelInfo, "m", 0)
+	r.AddAttrs(slog.Int("g", g), slog.Int("i", i))
+	return r
+}
+
+// A Sync destination written without the lock still writes its skip
+// notices as they fall due, not only at Close: the caller that finds
+// throttled records unannounced takes the locked path, which writes them.
+func TestSyncConcurrentWriterWritesSkipNotices(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "app.log")
+		h, err := New(Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {
+			RateLimit:    &RateLimit{PerSecond: 1, Burst: 1},
+			Destinations: []Destination{{Type: "file", Path: path, Format: "json", Sync: true}},
+		}}})
+		require.NoError(t, err)
+		require.NotNil(t, h.c.table.Load().sinks[0].free)
+		l := slog.New(h)
+		logN(l, "first", 10) // one passes, nine are throttled
+		time.Sleep(1100 * time.Millisecond)
+		l.Info("later") // a token again, and a notice due
+		require.NoError(t, h.Close())
+
+		var msgs []any
+		for _, r := range jsonRecords(t, must(os.ReadFile(path))) {
+			msgs = append(msgs, r["msg"])
+			if r["msg"] == SkipNotice {
+				assert.Equal(t, float64(9), r["throttled"])
+			}
+		}
+		assert.Equal(t, []any{"first", SkipNotice, "later"}, msgs)
+	})
+}
+
+// Reloads that replace a Sync file destination written without the lock,
+// while many goroutines log to it: no record is lost or written twice, and
+// each goroutine's records stay in order across the sinks.
+func TestSyncConcurrentWriterReloadStress(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	cfg := func(format string) Config {
+		return oneLayer(Destination{Type: "file", Path: path, Format: format, Sync: true})
+	}
+	h := newTest(t, cfg("json"))
+	const goroutines, perG = 8, 3000
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range perG {
+				assert.NoError(t, h.Handle(context.Background(), numbered(g, i)))
+			}
+		})
+	}
+	for i, format := range []string{"text", "json", "text"} {
+		require.True(t, waitFor(10*time.Second, func() bool {
+			return h.Stats().Written >= uint64(goroutines*perG*(i+1)/4)
+		}))
+		require.NoError(t, h.Reload(cfg(format)))
+	}
+	wg.Wait()
+	require.NoError(t, h.Close())
+	st := h.Stats()
+	assert.Equal(t, uint64(goroutines*perG), st.Written)
+	assert.Zero(t, st.Dropped+st.Failed)
+
+	re := regexp.MustCompile(`"?g"?[:=](\d+)[ ,]"?i"?[:=](\d+)`)
+	last := make(map[string]int)
+	n := 0
+	for _, line := range lines(must(os.ReadFile(path))) {
+		m := re.FindStringSubmatch(line)
+		require.NotNil(t, m, "a line that is no record: %q", line)
+		i := must(strconv.Atoi(m[2]))
+		if prev, ok := last[m[1]]; ok {
+			require.Equal(t, prev+1, i, "goroutine %s: record %d after %d", m[1], i, prev)
+		}
+		last[m[1]] = i
+		n++
+	}
+	assert.Equal(t, goroutines*perG, n)
 }
