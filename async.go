@@ -25,6 +25,10 @@ type entry struct {
 	// notice marks the consumer's own drop notice, which is written like a
 	// record but not counted as one.
 	notice bool
+	// pre, when set, holds the record formatted by its caller (see
+	// sink.formatEarly): the consumer copies its bytes, and rec and scope
+	// are empty.
+	pre *earlyBuf
 }
 
 // queue is the asynchronous part of a sink: a ring shared by the callers

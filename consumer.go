@@ -78,6 +78,10 @@ func (s *sink) batch() {
 			q.room.freed()
 		}
 		s.settle(s.out.add(&s.cur))
+		if s.cur.pre != nil { // its bytes are in the batch now
+			s.early.release(s.cur.pre)
+			s.cur.pre = nil
+		}
 		next = pos + 1
 	}
 	if n%roomWakeEvery != 0 {

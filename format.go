@@ -69,6 +69,9 @@ func consoleColor(sp *spec, w io.Writer) bool {
 
 // append formats en's record, newline included, onto dst.
 func (e *encoder) append(dst []byte, en *entry) []byte {
+	if en.pre != nil {
+		return append(dst, en.pre.b...) // formatted by its caller
+	}
 	return e.enc.Append(dst, e.preformatFor(en.scope), &en.rec)
 }
 

@@ -92,6 +92,11 @@ func (b *builder) openSinks() ([]*sink, error) {
 		default:
 			s.q = newQueue(sp.async)
 			s.streamQueue = !s.ctx && typeRules[sp.typ].stream
+			if so, ok := s.out.(*streamOutput); ok && s.streamQueue {
+				if enc, ok := so.enc.(*encoder); ok {
+					s.early = newEarlyFormat(enc.twin)
+				}
+			}
 			if sp.dropWhileDown {
 				s.q.netDown = &s.nctl.down
 				s.nctl.wakeWaiters = s.q.room.freed // wakes every waiter, to drop

@@ -79,22 +79,30 @@ func (p *Policy) UnmarshalText(text []byte) error {
 }
 
 // enqueue puts a record on the queue, applying the overflow policy when it
-// is full. It runs on the caller's goroutine.
-func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context) error {
+// is full. It runs on the caller's goroutine. With pre, the record is
+// already formatted: the slot gets the bytes, not the record.
+func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context, pre *earlyBuf) error {
 	pinned := q.neverDrop != nil && r.Level >= q.neverDrop.Level()
 	s, pos, res := q.ring.Reserve()
 	if res == ring.Pushed {
 		// The fast path: fill the slot in place, one copy of the record.
 		// Field by field: a composite literal would be built on the stack
 		// and copied. The slot was zeroed when it was last released.
-		s.Val.rec = *r
-		s.Val.scope = sc
-		s.Val.ctx = ctx
+		if pre != nil {
+			s.Val.pre = pre
+		} else {
+			s.Val.rec = *r
+			s.Val.scope = sc
+			s.Val.ctx = ctx
+		}
 		q.ring.Commit(s, pos, pinned)
 		q.wake()
 		return nil
 	}
 	e := &entry{rec: *r, scope: sc, ctx: ctx}
+	if pre != nil {
+		e = &entry{pre: pre}
+	}
 	if res == ring.Full {
 		q.noteFull()
 		res = q.evictForRoom(e, pinned)

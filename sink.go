@@ -49,9 +49,10 @@ type sink struct {
 
 	onError  func(error)
 	onDrop   func(destination string, dropped uint64)
-	layerKey string      // for the layer attribute of skip notices
-	syncFmt  *syncFormat // Sync text and JSON without a Breaker: see syncpath.go
-	free     *freeGate   // with syncFmt, when the writer is safe for concurrent use
+	layerKey string       // for the layer attribute of skip notices
+	syncFmt  *syncFormat  // Sync text and JSON without a Breaker: see syncpath.go
+	free     *freeGate    // with syncFmt, when the writer is safe for concurrent use
+	early    *earlyFormat // asynchronous text and JSON: see early.go
 
 	// Everything above is set before the sink is published and only read
 	// after: callers read it on every record. What follows is written
@@ -99,7 +100,7 @@ func (s *sink) put(ctx context.Context, r *slog.Record, sc *scope) error {
 	if !s.ctx {
 		ctx = nil // only handler destinations get the context
 	}
-	return s.q.enqueue(r, sc, orBackground(ctx))
+	return s.q.enqueue(r, sc, orBackground(ctx), nil)
 }
 
 func orBackground(ctx context.Context) context.Context {
