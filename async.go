@@ -47,6 +47,9 @@ type queue struct {
 	// does. Set once, before the sink is published; the flag is read only
 	// when the queue is full.
 	netDown *atomic.Bool
+	// early formats heavy records on callers that would wait for room:
+	// asynchronous text and JSON destinations only (see early.go).
+	early *earlyFormat
 
 	// The fields above are set before the queue is used and only read
 	// after, by every caller on every record. Those below are written

@@ -79,7 +79,7 @@ func (s *sink) batch() {
 		}
 		s.settle(s.out.add(&s.cur))
 		if s.cur.pre != nil { // its bytes are in the batch now
-			s.early.release(s.cur.pre)
+			q.early.release(s.cur.pre)
 			s.cur.pre = nil
 		}
 		next = pos + 1

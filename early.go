@@ -22,13 +22,13 @@ import (
 )
 
 const (
-	// anyWeight is the weight (scanned.weight) of a value of kind Any or
+	// anyWeight is the weight (see heavy) of a value of kind Any or
 	// LogValuer: encoding/json or a LogValue call costs the encoder about
 	// what eight simple attributes do.
 	anyWeight = 8
-	// heavyRecord is the weight from which a caller that finds its
-	// destination's queue full formats its record before it waits for
-	// room. Lighter records cost the consumer too little for the bytes
+	// heavyRecord is the weight (see heavy) from which a caller that
+	// finds its destination's queue full formats its record before it
+	// waits for room. Lighter records cost the consumer too little for the bytes
 	// to be worth their buffer.
 	heavyRecord = 16
 	// maxEarly bounds the records formatted early and not yet written: a
@@ -68,16 +68,37 @@ func newEarlyFormat(newEnc func() *encoder) *earlyFormat {
 	return f
 }
 
-// enqueueStream queues a record to an asynchronous text or JSON
-// destination: as it is or, when it is heavy and the queue is full under
-// Block, formatted.
-func (s *sink) enqueueStream(r *slog.Record, sc *scope, weight int) error {
-	if weight >= heavyRecord && s.early != nil && s.q.policy == Block && s.q.ring.Full() {
-		if b := s.early.format(r, sc); b != nil {
-			return s.q.enqueue(r, nil, nil, b)
-		}
+// formatEarly replaces e, the record of a caller about to wait for room
+// in a full queue under Block, with its bytes, if the record is heavy.
+func (q *queue) formatEarly(e *entry) {
+	if q.early == nil || !heavy(&e.rec) {
+		return
 	}
-	return s.q.enqueue(r, sc, nil, nil)
+	if b := q.early.format(&e.rec, e.scope); b != nil {
+		*e = entry{pre: b}
+	}
+}
+
+// heavy reports whether formatting r costs at least heavyRecord simple
+// attributes: one for each attribute, anyWeight for a value of kind Any
+// or LogValuer, one more for each attribute of a group (not looking
+// deeper).
+func heavy(r *slog.Record) bool {
+	n := r.NumAttrs()
+	if n >= heavyRecord {
+		return true
+	}
+	weight := n
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Value.Kind() {
+		case slog.KindAny, slog.KindLogValuer:
+			weight += anyWeight
+		case slog.KindGroup:
+			weight += len(a.Value.Group())
+		}
+		return weight < heavyRecord
+	})
+	return weight >= heavyRecord
 }
 
 // format formats r as the consumer would, or returns nil if formatting

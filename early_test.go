@@ -14,10 +14,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// heavy is record i of goroutine g with a group of 20 attributes: heavy
+// heavyRecordOf is record i of goroutine g with a group of 20 attributes: heavy
 // enough to be formatted early. Its time is fixed, so that its bytes are
 // the same whoever formats it.
-func heavy(g, i int, extra ...slog.Attr) slog.Record {
+func heavyRecordOf(g, i int, extra ...slog.Attr) slog.Record {
 	r := slog.NewRecord(time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC), slog.LevelInfo, "heavy", 0)
 	attrs := make([]any, 20)
 	for k := range attrs {
@@ -34,23 +34,23 @@ func heavy(g, i int, extra ...slog.Attr) slog.Record {
 func TestEarlyFormattingKeepsBytesAndOrder(t *testing.T) {
 	h, l, w := stalled(t, AsyncOptions{QueueSize: 64})
 	s := h.c.table.Load().sinks[0]
-	require.NotNil(t, s.early)
+	require.NotNil(t, s.q.early)
 	const goroutines, perG = 4, 500
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		wg.Go(func() {
 			for i := range perG {
-				assert.NoError(t, l.Handler().Handle(context.Background(), heavy(g, i)))
+				assert.NoError(t, l.Handler().Handle(context.Background(), heavyRecordOf(g, i)))
 			}
 		})
 	}
-	require.True(t, waitFor(5*time.Second, func() bool { return s.early.formatted.Load() > 0 }),
+	require.True(t, waitFor(5*time.Second, func() bool { return s.q.early.formatted.Load() > 0 }),
 		"no caller formatted its record while the queue was full")
 	w.Release()
 	wg.Wait()
 	require.NoError(t, h.Close())
-	t.Logf("formatted early: %d of %d", s.early.formatted.Load(), goroutines*perG)
-	assert.Zero(t, s.early.inflight.Load(), "every early buffer was given back")
+	t.Logf("formatted early: %d of %d", s.q.early.formatted.Load(), goroutines*perG)
+	assert.Zero(t, s.q.early.inflight.Load(), "every early buffer was given back")
 	st := h.Stats()
 	requireSettled(t, st)
 	assert.Equal(t, uint64(goroutines*perG+1), st.Written)
@@ -60,7 +60,7 @@ func TestEarlyFormattingKeepsBytesAndOrder(t *testing.T) {
 	ref := newTest(t, oneLayer(Destination{Type: "writer", Writer: &want, Format: "json", Sync: true}))
 	for g := range goroutines {
 		for i := range perG {
-			require.NoError(t, ref.Handle(context.Background(), heavy(g, i)))
+			require.NoError(t, ref.Handle(context.Background(), heavyRecordOf(g, i)))
 		}
 	}
 	got := lines(w.out.Bytes())[1:] // after "first"
@@ -105,13 +105,13 @@ func TestEarlyFormattingPanicFailsThatRecordOnly(t *testing.T) {
 	// One heavy record formatted early, then four whose formatting
 	// panics, from five callers that then all wait for room.
 	var wg sync.WaitGroup
-	wg.Go(func() { assert.NoError(t, h.Handle(context.Background(), heavy(0, 0))) })
-	require.True(t, waitFor(5*time.Second, func() bool { return s.early.formatted.Load() == 1 }))
+	wg.Go(func() { assert.NoError(t, h.Handle(context.Background(), heavyRecordOf(0, 0))) })
+	require.True(t, waitFor(5*time.Second, func() bool { return s.q.early.formatted.Load() == 1 }))
 	for g := 1; g <= 4; g++ {
-		wg.Go(func() { h.Handle(context.Background(), heavy(g, 0, slog.Bool("boom", true))) })
+		wg.Go(func() { h.Handle(context.Background(), heavyRecordOf(g, 0, slog.Bool("boom", true))) })
 	}
 	require.True(t, waitFor(5*time.Second, func() bool { return s.q.room.waiters.Load() == 5 }))
-	assert.Equal(t, uint64(1), s.early.formatted.Load(), "a record whose formatting panicked is not queued formatted")
+	assert.Equal(t, uint64(1), s.q.early.formatted.Load(), "a record whose formatting panicked is not queued formatted")
 	w.Release()
 	wg.Wait()
 	h.Close()
@@ -121,5 +121,43 @@ func TestEarlyFormattingPanicFailsThatRecordOnly(t *testing.T) {
 	assert.Equal(t, uint64(1+8+1), st.Written)
 	require.NotEmpty(t, heard.get())
 	assert.Contains(t, heard.get()[0].Error(), "formatting a record panicked")
-	assert.Zero(t, s.early.inflight.Load())
+	assert.Zero(t, s.q.early.inflight.Load())
+}
+
+func TestHeavy(t *testing.T) {
+	rec := func(attrs ...slog.Attr) *slog.Record {
+		r := slog.NewRecord(time.Now(), slog.LevelInfo, "m", 0)
+		r.AddAttrs(attrs...)
+		return &r
+	}
+	ints := func(n int) []slog.Attr {
+		var a []slog.Attr
+		for i := range n {
+			a = append(a, slog.Int(fmt.Sprint("k", i), i))
+		}
+		return a
+	}
+	group := func(n int) slog.Attr {
+		var a []any
+		for _, x := range ints(n) {
+			a = append(a, x)
+		}
+		return slog.Group("g", a...)
+	}
+	for _, c := range []struct {
+		name string
+		r    *slog.Record
+		want bool
+	}{
+		{"bare", rec(), false},
+		{"15 simple", rec(ints(15)...), false},
+		{"16 simple", rec(ints(16)...), true},
+		{"one Any", rec(slog.Any("v", []int{1}), slog.Int("a", 1)), false},
+		{"two Any", rec(slog.Any("v", []int{1}), slog.Any("w", map[string]int{})), true},
+		{"a group of 14", rec(group(14)), false},
+		{"a group of 15", rec(group(15)), true},
+		{"a LogValuer and 8", rec(append(ints(8), slog.Any("lazy", lazyInt(1)))...), true},
+	} {
+		assert.Equal(t, c.want, heavy(c.r), c.name)
+	}
 }

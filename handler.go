@@ -235,7 +235,7 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		}
 		var e error
 		if s := rt.sink; s.streamQueue {
-			e = s.enqueueStream(&r, h.scope, found.weight) // the common case: straight to the queue
+			e = s.q.enqueue(&r, h.scope, nil) // the common case: straight to the queue
 		} else {
 			e = s.put(ctx, &r, h.scope)
 		}

@@ -94,7 +94,7 @@ func (b *builder) openSinks() ([]*sink, error) {
 			s.streamQueue = !s.ctx && typeRules[sp.typ].stream
 			if so, ok := s.out.(*streamOutput); ok && s.streamQueue {
 				if enc, ok := so.enc.(*encoder); ok {
-					s.early = newEarlyFormat(enc.twin)
+					s.q.early = newEarlyFormat(enc.twin)
 				}
 			}
 			if sp.dropWhileDown {

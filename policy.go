@@ -79,30 +79,22 @@ func (p *Policy) UnmarshalText(text []byte) error {
 }
 
 // enqueue puts a record on the queue, applying the overflow policy when it
-// is full. It runs on the caller's goroutine. With pre, the record is
-// already formatted: the slot gets the bytes, not the record.
-func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context, pre *earlyBuf) error {
+// is full. It runs on the caller's goroutine.
+func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context) error {
 	pinned := q.neverDrop != nil && r.Level >= q.neverDrop.Level()
 	s, pos, res := q.ring.Reserve()
 	if res == ring.Pushed {
 		// The fast path: fill the slot in place, one copy of the record.
 		// Field by field: a composite literal would be built on the stack
 		// and copied. The slot was zeroed when it was last released.
-		if pre != nil {
-			s.Val.pre = pre
-		} else {
-			s.Val.rec = *r
-			s.Val.scope = sc
-			s.Val.ctx = ctx
-		}
+		s.Val.rec = *r
+		s.Val.scope = sc
+		s.Val.ctx = ctx
 		q.ring.Commit(s, pos, pinned)
 		q.wake()
 		return nil
 	}
 	e := &entry{rec: *r, scope: sc, ctx: ctx}
-	if pre != nil {
-		e = &entry{pre: pre}
-	}
 	if res == ring.Full {
 		q.noteFull()
 		res = q.evictForRoom(e, pinned)
@@ -115,6 +107,7 @@ func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context, pre *ear
 		return q.waitForRoom(e, true, 0)
 	}
 	if q.policy == Block && !q.shedding() {
+		q.formatEarly(e) // a heavy record, while the caller would wait: see early.go
 		return q.waitForRoom(e, false, q.blockTimeout)
 	}
 	q.rejected.Add(1)

@@ -19,9 +19,6 @@ type scanned struct {
 	found   bool   // whether there was one (and findLayer was set)
 	n       int    // how many attributes the record has
 	special bool   // a LogValuer or a group: the record may need resolving
-	// weight estimates what formatting the record costs, in simple
-	// attributes: see heavyRecord.
-	weight int
 }
 
 // scan looks for the layer attribute, the first top-level attribute whose
@@ -35,17 +32,8 @@ func scan(r *slog.Record, key string, findLayer bool) scanned {
 	r.Attrs(func(a slog.Attr) bool {
 		sc.n++
 		k := a.Value.Kind()
-		switch k {
-		case slog.KindGroup:
+		if k == slog.KindLogValuer || k == slog.KindGroup {
 			sc.special = true
-			sc.weight += 1 + len(a.Value.Group())
-		case slog.KindLogValuer:
-			sc.special = true
-			sc.weight += anyWeight
-		case slog.KindAny:
-			sc.weight += anyWeight
-		default:
-			sc.weight++
 		}
 		if findLayer && !seen && a.Key == key {
 			seen = true

@@ -49,10 +49,9 @@ type sink struct {
 
 	onError  func(error)
 	onDrop   func(destination string, dropped uint64)
-	layerKey string       // for the layer attribute of skip notices
-	syncFmt  *syncFormat  // Sync text and JSON without a Breaker: see syncpath.go
-	free     *freeGate    // with syncFmt, when the writer is safe for concurrent use
-	early    *earlyFormat // asynchronous text and JSON: see early.go
+	layerKey string      // for the layer attribute of skip notices
+	syncFmt  *syncFormat // Sync text and JSON without a Breaker: see syncpath.go
+	free     *freeGate   // with syncFmt, when the writer is safe for concurrent use
 
 	// Everything above is set before the sink is published and only read
 	// after: callers read it on every record. What follows is written
@@ -100,7 +99,7 @@ func (s *sink) put(ctx context.Context, r *slog.Record, sc *scope) error {
 	if !s.ctx {
 		ctx = nil // only handler destinations get the context
 	}
-	return s.q.enqueue(r, sc, orBackground(ctx), nil)
+	return s.q.enqueue(r, sc, orBackground(ctx))
 }
 
 func orBackground(ctx context.Context) context.Context {
