@@ -48,7 +48,7 @@ type queue struct {
 	// when the queue is full.
 	netDown *atomic.Bool
 	// early formats heavy records on callers that would wait for room:
-	// asynchronous text and JSON destinations only (see early.go).
+	// asynchronous text, JSON and console destinations only (see early.go).
 	early *earlyFormat
 
 	// The fields above are set before the queue is used and only read

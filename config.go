@@ -34,8 +34,9 @@ type Config struct {
 	// and console output, as in [slog.HandlerOptions].
 	AddSource bool
 	// ReplaceAttr rewrites attributes in text and JSON output, as in
-	// [slog.HandlerOptions]. It runs on the consumer goroutines, so it must
-	// be safe for concurrent use.
+	// [slog.HandlerOptions]. It runs on the consumer goroutines and on
+	// callers (of a Sync destination, and of a full Block queue formatting
+	// a heavy record early), so it must be safe for concurrent use.
 	ReplaceAttr func(groups []string, a slog.Attr) slog.Attr
 	// OnError is told about every failed write, error returned by a handler
 	// destination and panic recovered from one. It runs on the goroutine

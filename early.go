@@ -31,14 +31,15 @@ const (
 	// waits for room. Lighter records cost the consumer too little for the bytes
 	// to be worth their buffer.
 	heavyRecord = 16
-	// maxEarly bounds the records formatted early and not yet written: a
-	// full queue of formatted records would hold their bytes, where a
-	// queue of records holds references to values that exist anyway.
-	// Past it, callers queue their records as they are.
-	maxEarly = 1024
-	// spareBuffers is how many formatted records' buffers the consumer
-	// keeps for the callers to reuse.
-	spareBuffers = 256
+	// maxEarlyBytes bounds the bytes of the records formatted early and
+	// not yet copied by the consumer: a queue of records holds references
+	// to values that exist anyway, one of formatted records holds their
+	// bytes. Past it, callers queue their records as they are.
+	maxEarlyBytes = 4 << 20
+	// spareBuffers is how many buffers, of up to maxSpareBuffer bytes
+	// each, the consumer keeps for the callers to reuse.
+	spareBuffers   = 128
+	maxSpareBuffer = 16 << 10
 )
 
 // earlyFormat is what a sink's callers format early with: encoders, each
@@ -48,8 +49,8 @@ type earlyFormat struct {
 	encs  sync.Pool // *earlyEncoder
 	spare chan *earlyBuf
 	_     [cacheLine]byte
-	// inflight counts the records formatted early and not yet copied by
-	// the consumer; formatted counts every one, for tests.
+	// inflight counts the bytes of the records formatted early and not
+	// yet copied by the consumer; formatted counts the records, for tests.
 	inflight  atomic.Int64
 	formatted atomic.Uint64
 }
@@ -102,10 +103,9 @@ func heavy(r *slog.Record) bool {
 }
 
 // format formats r as the consumer would, or returns nil if formatting
-// failed or maxEarly records wait formatted already.
+// failed or maxEarlyBytes wait formatted already.
 func (f *earlyFormat) format(r *slog.Record, sc *scope) *earlyBuf {
-	if f.inflight.Add(1) > maxEarly {
-		f.inflight.Add(-1)
+	if f.inflight.Load() >= maxEarlyBytes {
 		return nil
 	}
 	var b *earlyBuf
@@ -121,18 +121,19 @@ func (f *earlyFormat) format(r *slog.Record, sc *scope) *earlyBuf {
 	x.e = entry{}
 	f.encs.Put(x)
 	if err != nil {
-		f.release(b)
+		f.release(b) // formatOne left it empty
 		return nil
 	}
+	f.inflight.Add(int64(len(b.b)))
 	f.formatted.Add(1)
 	return b
 }
 
-// release gives a buffer back once its bytes are copied, unless a huge
-// record grew it.
+// release gives a buffer back once its bytes are copied (or its record
+// dropped), unless a large record grew it.
 func (f *earlyFormat) release(b *earlyBuf) {
-	f.inflight.Add(-1)
-	if cap(b.b) > maxPooledRecord {
+	f.inflight.Add(-int64(len(b.b)))
+	if cap(b.b) > maxSpareBuffer {
 		return
 	}
 	select {

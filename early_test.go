@@ -161,3 +161,23 @@ func TestHeavy(t *testing.T) {
 		assert.Equal(t, c.want, heavy(c.r), c.name)
 	}
 }
+
+// A record formatted early and then dropped (its BlockTimeout expired)
+// gives its buffer back: the bytes waiting formatted stay bounded by what
+// is queued.
+func TestEarlyFormattedRecordDroppedGivesItsBufferBack(t *testing.T) {
+	h, l, w := stalled(t, AsyncOptions{QueueSize: 4, BlockTimeout: 10 * time.Millisecond})
+	q := h.c.table.Load().sinks[0].q
+	logN(l, "fill", 4)
+	for i := range 3 {
+		require.NoError(t, h.Handle(context.Background(), heavyRecordOf(0, i)))
+	}
+	assert.Equal(t, uint64(3), q.early.formatted.Load())
+	assert.Zero(t, q.early.inflight.Load(), "the dropped records' bytes are not counted as waiting")
+	assert.Len(t, q.early.spare, 1, "each buffer is spare again, and taken by the next")
+	w.Release()
+	require.NoError(t, h.Close())
+	st := h.Stats()
+	requireSettled(t, st)
+	assert.Equal(t, uint64(3), st.Dropped)
+}

@@ -84,6 +84,7 @@ func (b *builder) openSinks() ([]*sink, error) {
 					s.syncFmt = newSyncFormat(enc.twin)
 					if concurrentWriter(so.w) {
 						s.free = new(freeGate)
+						s.announcedSkips() // what notices.skipped starts from
 					}
 				}
 			}

@@ -206,7 +206,13 @@ func (q *queue) evictForRoom(e *entry, pinned bool) ring.Result {
 // DropOldest keeps trying to evict an unprotected oldest record meanwhile.
 func (q *queue) waitForRoom(e *entry, pinned bool, timeout time.Duration) error {
 	start := time.Now()
-	defer func() { q.blocked.Add(int64(time.Since(start))) }()
+	queued := false
+	defer func() {
+		q.blocked.Add(int64(time.Since(start)))
+		if !queued && e.pre != nil {
+			q.early.release(e.pre) // formatted early, then dropped
+		}
+	}()
 	var expired <-chan time.Time
 	if timeout > 0 {
 		t := time.NewTimer(timeout)
@@ -221,6 +227,7 @@ func (q *queue) waitForRoom(e *entry, pinned bool, timeout time.Duration) error 
 		if res == ring.Full {
 			res = q.evictForRoom(e, pinned)
 		}
+		queued = res == ring.Pushed
 		if err, done := q.finishEnqueue(res); done {
 			return err
 		}

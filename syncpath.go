@@ -107,12 +107,14 @@ func (g *freeGate) enter(st *freeStripe) bool {
 // have left.
 func (g *freeGate) close() {
 	g.closed.Store(true)
+	pause := 10 * time.Microsecond
 	for spins := 0; g.inside() > 0; spins++ {
 		if spins < 100 {
-			runtime.Gosched()
-		} else {
-			time.Sleep(50 * time.Microsecond)
+			runtime.Gosched() // a Write in progress, most often: it ends soon
+			continue
 		}
+		time.Sleep(pause) // a Write that blocks: look less and less often
+		pause = min(2*pause, 10*time.Millisecond)
 	}
 }
 

@@ -269,3 +269,24 @@ func TestSyncConcurrentWriterReloadStress(t *testing.T) {
 	}
 	assert.Equal(t, goroutines*perG, n)
 }
+
+// A Sync destination that a Reload adds to a layer that has throttled
+// records starts from what is already announced: it writes without the
+// lock, rather than waiting for a notice about records that are not its.
+func TestSyncConcurrentWriterAddedByReloadWritesWithoutTheLock(t *testing.T) {
+	dir := t.TempDir()
+	layer := Layer{RateLimit: &RateLimit{PerSecond: 1e-9, Burst: 1},
+		Destinations: []Destination{{Type: "file", Path: filepath.Join(dir, "a.log"), Format: "json"}}}
+	h := newTest(t, Config{DefaultLayer: "L", Layers: map[string]Layer{"L": layer}})
+	logN(slog.New(h), "m", 10) // one passes, nine are throttled
+	layer.Destinations = append(layer.Destinations, Destination{Type: "file", Path: filepath.Join(dir, "b.log"), Format: "json", Sync: true})
+	require.NoError(t, h.Reload(Config{DefaultLayer: "L", Layers: map[string]Layer{"L": layer}}))
+	var added *sink
+	for _, s := range h.c.table.Load().sinks {
+		if s.free != nil {
+			added = s
+		}
+	}
+	require.NotNil(t, added)
+	assert.False(t, added.skipsPending(), "the nine throttled before it was built are not its to announce")
+}
