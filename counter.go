@@ -9,9 +9,12 @@ import (
 )
 
 // counterStripes is how many cache lines a stripedCounter spreads its adds
-// over: enough that a handful of producers rarely meet on one. Add's hash
-// takes its top 3 bits: keep the two in step.
-const counterStripes = 8
+// over: enough that a handful of producers rarely meet on one. stripeOf
+// takes the top stripeBits bits of its hash: keep the two in step.
+const (
+	stripeBits     = 4
+	counterStripes = 1 << stripeBits
+)
 
 // stripedCounter is a counter for the caller's path: every record that
 // passes a layer's level adds to one, from whatever goroutine logs it. On
@@ -23,10 +26,15 @@ const counterStripes = 8
 // Stats calls, sums them. Load is exact once the adds it should see have
 // returned. (A random stripe per add cost the one-goroutine drop path
 // 2.5%; this costs a shift and a multiply.)
+//
+// Each stripe is two cache lines wide, its counter in the second: nothing
+// aligns the struct to a line, and with one-line stripes the counter of a
+// stripe would share a line with its neighbour's.
 type stripedCounter struct {
 	stripes [counterStripes]struct {
+		_ [cacheLine]byte
 		n atomic.Uint64
-		_ [56]byte // one stripe per 64-byte cache line
+		_ [cacheLine - 8]byte
 	}
 }
 
@@ -40,7 +48,7 @@ func (c *stripedCounter) Add(n uint64) {
 // Fibonacci hashing spreads their addresses over the stripes.
 func stripeOf(here unsafe.Pointer) int {
 	sp := uint64(uintptr(here)) >> 13
-	return int((sp * 0x9E3779B97F4A7C15) >> (64 - 3))
+	return int((sp * 0x9E3779B97F4A7C15) >> (64 - stripeBits))
 }
 
 func (c *stripedCounter) Load() uint64 {

@@ -80,7 +80,11 @@ type freeGate struct {
 	stripes        [counterStripes]freeStripe
 }
 
+// freeStripe is two cache lines wide, its counters in the second, so that
+// they never share a line with another stripe's, however the gate is
+// aligned.
 type freeStripe struct {
+	_                         [cacheLine]byte
 	active                    atomic.Int64
 	accepted, written, failed atomic.Uint64
 	_                         [cacheLine - 32]byte
