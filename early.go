@@ -46,7 +46,7 @@ const (
 // used by one caller at a time, and the buffers records travel in, which
 // the consumer gives back once it has copied them.
 type earlyFormat struct {
-	encs  sync.Pool // *earlyEncoder
+	encs  sync.Pool // *encoder
 	spare chan *earlyBuf
 	_     [cacheLine]byte
 	// inflight counts the bytes of the records formatted early and not
@@ -55,17 +55,12 @@ type earlyFormat struct {
 	formatted atomic.Uint64
 }
 
-type earlyEncoder struct {
-	enc *encoder
-	e   entry // here rather than on the stack: append takes its address
-}
-
 // earlyBuf is one record formatted by its caller.
 type earlyBuf struct{ b []byte }
 
 func newEarlyFormat(newEnc func() *encoder) *earlyFormat {
 	f := &earlyFormat{spare: make(chan *earlyBuf, spareBuffers)}
-	f.encs.New = func() any { return &earlyEncoder{enc: newEnc()} }
+	f.encs.New = func() any { return newEnc() }
 	return f
 }
 
@@ -114,12 +109,10 @@ func (f *earlyFormat) format(r *slog.Record, sc *scope) *earlyBuf {
 	default:
 		b = new(earlyBuf)
 	}
-	x := f.encs.Get().(*earlyEncoder)
-	x.e = entry{rec: *r, scope: sc}
+	enc := f.encs.Get().(*encoder)
 	var err error
-	b.b, err = formatOne(x.enc, b.b[:0], &x.e)
-	x.e = entry{}
-	f.encs.Put(x)
+	b.b, err = formatOne(enc, b.b[:0], r, sc)
+	f.encs.Put(enc)
 	if err != nil {
 		f.release(b) // formatOne left it empty
 		return nil

@@ -39,7 +39,6 @@ type syncFormat struct {
 type syncScratch struct {
 	enc *encoder
 	buf []byte
-	e   entry // here rather than on the stack: append takes its address
 }
 
 // maxPooledRecord is the largest buffer put back in the pool: a huge
@@ -171,10 +170,8 @@ func concurrentWriter(w io.Writer) bool {
 func (s *sink) writeSyncStream(r *slog.Record, sc *scope) error {
 	s.awaitPredecessors() // before mu: Shutdown and Rotate take it
 	x := s.syncFmt.pool.Get().(*syncScratch)
-	x.e = entry{rec: *r, scope: sc}
 	var ferr error
-	x.buf, ferr = formatOne(x.enc, x.buf[:0], &x.e)
-	x.e = entry{}
+	x.buf, ferr = formatOne(x.enc, x.buf[:0], r, sc)
 
 	if s.free != nil && !s.skipsPending() {
 		if st := s.free.stripe(); s.free.enter(st) {
@@ -236,15 +233,16 @@ func (s *sink) reportSync(res result) error {
 	return err
 }
 
-// formatOne appends e, formatted by enc, to dst. A panic in a user's
-// callback fails this record alone (see streamOutput.format).
-func formatOne(enc *encoder, dst []byte, e *entry) (out []byte, err error) {
+// formatOne appends r, with what sc binds, formatted by enc, to dst. A
+// panic in a user's callback fails this record alone (see
+// streamOutput.format).
+func formatOne(enc *encoder, dst []byte, r *slog.Record, sc *scope) (out []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			out, err = dst[:0], fmt.Errorf("formatting a record panicked: %v", p)
 		}
 	}()
-	return enc.append(dst, e), nil
+	return enc.enc.Append(dst, enc.preformatFor(sc), r), nil
 }
 
 // writeRecord writes one formatted record with one Write: written if the
