@@ -1,11 +1,11 @@
 // This file owns early formatting: a caller whose record is costly to
-// format, and whose destination's consumer is behind, formats the record
-// itself and queues the bytes. The consumer of a destination formats on
-// one core; with records that take it longer to format than the callers
-// take to log them, it would be the ceiling of the destination's
-// throughput, and the callers, blocked on a full queue, would leave their
-// cores idle. Formatted by the callers, such records spread over their
-// cores.
+// format, and who finds its destination's queue full under Block, formats
+// the record itself before it waits for room, and queues the bytes. The
+// consumer of a destination formats on one core; with records that take
+// it longer to format than the callers take to log them, it would be the
+// ceiling of the destination's throughput, and the callers, blocked on a
+// full queue, would leave their cores idle. Formatted by the callers,
+// such records spread over their cores.
 //
 // Order and accounting do not change: the bytes take the record's place
 // in the queue, one slot for one record, so the consumer writes them
@@ -28,8 +28,8 @@ const (
 	anyWeight = 8
 	// heavyRecord is the weight (see heavy) from which a caller that
 	// finds its destination's queue full formats its record before it
-	// waits for room. Lighter records cost the consumer too little for the bytes
-	// to be worth their buffer.
+	// waits for room. Lighter records cost the consumer too little for
+	// their bytes to be worth a buffer.
 	heavyRecord = 16
 	// maxEarlyBytes bounds the bytes of the records formatted early and
 	// not yet copied by the consumer: a queue of records holds references

@@ -180,8 +180,11 @@ func (s *sink) writeSyncStream(r *slog.Record, sc *scope) error {
 			if ferr == nil {
 				res = writeRecord(s.out.(*streamOutput).w, x.buf)
 			}
-			st.written.Add(uint64(res.written))
-			st.failed.Add(uint64(res.failed))
+			if res.written > 0 {
+				st.written.Add(1)
+			} else {
+				st.failed.Add(1)
+			}
 			st.active.Add(-1)
 			s.syncFmt.release(x)
 			return s.reportSync(res)
@@ -191,8 +194,8 @@ func (s *sink) writeSyncStream(r *slog.Record, sc *scope) error {
 
 	// The lock covers the closed check, the count of the record accepted
 	// (before any settled count, as Stats wants), a notice if one is due,
-	// the Write and its count; nothing else, so that callers queue for the writer
-	// only as long as it writes.
+	// the Write and its count; nothing else, so that callers queue for
+	// the writer only as long as it writes.
 	s.mu.Lock()
 	if s.closed {
 		retired := s.retired
