@@ -200,12 +200,22 @@ func (s *sink) awaitPredecessors() {
 		<-done
 	}
 	s.laterOnce.Do(func() {
-		s.notices.continueFrom(s.layerRefs, s.preds)
-		s.announcedSkips()
-		for _, f := range s.later {
-			if err := f.open(); err != nil {
-				s.report(fmt.Errorf("hydra: %s: open %s: %w", s.label, f.path, err))
+		// Under mu: Close may be writing the notices meanwhile, and a sink
+		// closed before its first write has nothing to take up or open.
+		var errs []error
+		s.mu.Lock()
+		if !s.closed {
+			s.notices.continueFrom(s.layerRefs, s.preds)
+			s.announcedSkips()
+			for _, f := range s.later {
+				if err := f.open(); err != nil {
+					errs = append(errs, fmt.Errorf("hydra: %s: open %s: %w", s.label, f.path, err))
+				}
 			}
+		}
+		s.mu.Unlock()
+		for _, err := range errs {
+			s.report(err)
 		}
 	})
 }

@@ -290,3 +290,47 @@ func TestSyncConcurrentWriterAddedByReloadWritesWithoutTheLock(t *testing.T) {
 	require.NotNil(t, added)
 	assert.False(t, added.skipsPending(), "the nine throttled before it was built are not its to announce")
 }
+
+// A Sync destination a Reload built, closed before its first record, does
+// not open its file afterwards for a record that arrives too late: the
+// record is refused and no file is left open.
+func TestSyncSuccessorClosedBeforeItsFirstWriteOpensNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.log")
+	cfg := func(format string) Config {
+		return oneLayer(Destination{Type: "file", Path: path, Format: format, Sync: true})
+	}
+	h := newTest(t, cfg("text"))
+	slog.New(h).Info("before")
+	require.NoError(t, h.Reload(cfg("json")))
+	s := h.c.table.Load().sinks[0]
+	require.Len(t, s.later, 1, "the successor opens the file after its predecessor")
+	require.NoError(t, h.Close())
+	require.ErrorIs(t, h.Handle(context.Background(), slog.NewRecord(time.Now(), slog.LevelInfo, "late", 0)), ErrClosed)
+	f, _ := s.later[0].file()
+	assert.Nil(t, f, "the file was opened after Close")
+}
+
+// Close racing a Reload successor's first write: run with -race.
+func TestSyncSuccessorFirstWriteRacesClose(t *testing.T) {
+	for range 20 {
+		path := filepath.Join(t.TempDir(), "a.log")
+		cfg := func(format string) Config {
+			return oneLayer(Destination{Type: "file", Path: path, Format: format, Sync: true,
+				Level: slog.LevelInfo})
+		}
+		c := cfg("text")
+		c.Layers["L"] = Layer{RateLimit: &RateLimit{PerSecond: 1e-9, Burst: 1}, Destinations: c.Layers["L"].Destinations}
+		h, err := New(c)
+		require.NoError(t, err)
+		logN(slog.New(h), "m", 3) // one passes, two throttled: notices to take up
+		next := cfg("json")
+		next.Layers["L"] = Layer{RateLimit: &RateLimit{PerSecond: 1e-9, Burst: 1}, Destinations: next.Layers["L"].Destinations}
+		require.NoError(t, h.Reload(next))
+		var wg sync.WaitGroup
+		wg.Go(func() { slog.New(h).Info("first") })
+		wg.Go(func() { h.Close() })
+		wg.Wait()
+		st := h.Stats()
+		requireSettled(t, st)
+	}
+}
