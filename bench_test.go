@@ -113,6 +113,22 @@ func BenchmarkVsFloor(b *testing.B) {
 			vsFloor(b, slog.New(h), func() { h.Flush(context.Background()) })
 		})
 	}
+	// sync: a Sync destination, formatted and written on the caller; to
+	// io.Discard it writes without the sink's lock, to a writer of the
+	// user's own under it.
+	for _, w := range []struct {
+		name string
+		w    io.Writer
+	}{{"sync-json", io.Discard}, {"sync-json/locked", struct{ io.Writer }{io.Discard}}} {
+		b.Run(w.name, func(b *testing.B) {
+			h, err := New(oneLayer(Destination{Type: "writer", Writer: w.w, Format: "json", Sync: true}))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer h.Close()
+			vsFloor(b, slog.New(h), func() {})
+		})
+	}
 	b.Run("hydra-json/consumer-held", func(b *testing.B) {
 		g := &heldWriter{}
 		g.hold()
