@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 	"time"
@@ -167,6 +168,34 @@ func TestEncoderTimeFormats(t *testing.T) {
 				}
 				require.Equal(t, want, got, "%s %v", format, tt)
 			}
+		}
+	}
+}
+
+// TestAppendNanosMatchesTime checks the JSON time's fraction against
+// time's own RFC3339Nano fraction: every digit position, zero and nonzero,
+// and random values.
+func TestAppendNanosMatchesTime(t *testing.T) {
+	want := func(ns uint32) string {
+		s := time.Unix(0, int64(ns)).UTC().Format(time.RFC3339Nano)
+		return s[len("1970-01-01T00:00:00") : len(s)-1]
+	}
+	values := []uint32{1, 9, 10, 99, 100, 999999999, 500000000, 100000000, 123456789, 10000001, 120}
+	for d := uint32(1); d < 1e9; d *= 10 {
+		for k := uint32(1); k <= 9; k++ {
+			values = append(values, d*k, d*k+1, d*k-1)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 100000 {
+		values = append(values, 1+rng.Uint32N(1e9-1))
+	}
+	for _, ns := range values {
+		if ns == 0 || ns >= 1e9 {
+			continue
+		}
+		if got := string(appendNanos([]byte("x"), ns)); got != "x"+want(ns) {
+			t.Fatalf("appendNanos(%d) = %q, want %q", ns, got, "x"+want(ns))
 		}
 	}
 }

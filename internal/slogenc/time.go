@@ -6,7 +6,6 @@
 package slogenc
 
 import (
-	"strconv"
 	"time"
 )
 
@@ -95,18 +94,44 @@ func (s *encodeState) appendJSONTime(t time.Time) {
 	s.buf = append(s.buf, '"')
 	s.buf = append(s.buf, date...)
 	if ns := t.Nanosecond(); ns != 0 {
-		var digits [16]byte
-		frac := strconv.AppendUint(digits[:0], uint64(1e9+ns), 10) // "1" and nine digits
-		frac[0] = '.'
-		n := len(frac)
-		for frac[n-1] == '0' {
-			n--
-		}
-		s.buf = append(s.buf, frac[:n]...)
+		s.buf = appendNanos(s.buf, uint32(ns))
 	}
 	s.buf = append(s.buf, zone...)
 	s.buf = append(s.buf, '"')
 }
+
+// appendNanos writes ns, in (0, 1e9), as a fraction of a second: a dot
+// and nine digits, trailing zeros trimmed. It writes two digits per
+// division, as strconv does, but into place, with no length to find.
+func appendNanos(b []byte, ns uint32) []byte {
+	n := len(b)
+	b = append(b, ".000000000"...)
+	f := b[n+1:]
+	for i := 8; i > 0; i -= 2 {
+		q := ns / 100
+		d := (ns - q*100) * 2
+		f[i-1], f[i] = digitPairs[d], digitPairs[d+1]
+		ns = q
+	}
+	f[0] = byte('0' + ns)
+	end := len(b)
+	for b[end-1] == '0' {
+		end--
+	}
+	return b[:end]
+}
+
+// digitPairs holds "00" to "99": the digits of i are at 2i and 2i+1.
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
 
 // appendDuration writes d.String() without allocating. It follows
 // time.Duration.format.
