@@ -61,13 +61,16 @@ func (f *syncFormat) release(x *syncScratch) {
 // freeGate admits the callers of a Sync sink whose writer is safe for
 // concurrent use, without a lock, and counts what they write. Each caller
 // works on one stripe, chosen as stripedCounter chooses, so that callers
-// on different cores write different cache lines: a stripe's active
-// counts the callers inside, and its accepted, written and failed their
-// records. Close sets closed, then waits for every stripe's active to
-// reach zero: a caller adds to active before it reads closed, and Close
-// sets closed before it reads active, so (atomics being sequentially
-// consistent) either the caller sees closed and leaves, or Close sees the
-// caller and waits for it.
+// on different cores write different cache lines, and it adds to two of
+// its stripe's counters, each only ever growing: entered as it comes in,
+// then written or failed as it leaves (or backedOut, if it found the sink
+// closed). A stripe's callers inside are entered less the other three.
+//
+// Close sets closed, then waits until no stripe has a caller inside: a
+// caller adds to entered before it reads closed, and Close sets closed
+// before it reads entered, so (atomics being sequentially consistent)
+// either the caller sees closed and backs out, or Close sees it entered
+// and waits for it to leave.
 type freeGate struct {
 	closed atomic.Bool
 	_      [cacheLine]byte
@@ -83,24 +86,24 @@ type freeGate struct {
 // they never share a line with another stripe's, however the gate is
 // aligned.
 type freeStripe struct {
-	_                         [cacheLine]byte
-	active                    atomic.Int64
-	accepted, written, failed atomic.Uint64
-	_                         [cacheLine - 32]byte
+	_                                   [cacheLine]byte
+	entered, written, failed, backedOut atomic.Uint64
+	_                                   [cacheLine - 32]byte
 }
 
 // stripe returns the calling goroutine's stripe. The caller keeps it from
-// enter to exit: its stack may move in between.
+// enter to its last count: its stack may move in between.
 func (g *freeGate) stripe() *freeStripe {
 	var here byte
 	return &g.stripes[stripeOf(unsafe.Pointer(&here))]
 }
 
-// enter admits a caller to st, unless the sink is closed.
+// enter admits a caller to st, unless the sink is closed. One admitted
+// leaves by adding to st.written or st.failed.
 func (g *freeGate) enter(st *freeStripe) bool {
-	st.active.Add(1)
+	st.entered.Add(1)
 	if g.closed.Load() {
-		st.active.Add(-1)
+		st.backedOut.Add(1)
 		return false
 	}
 	return true
@@ -121,26 +124,38 @@ func (g *freeGate) close() {
 	}
 }
 
-// inside returns how many callers are between enter and their exit.
-func (g *freeGate) inside() int64 {
-	var n int64
+// inside returns how many callers are between enter and their last count,
+// or more, never fewer: each stripe's departures are read before its
+// arrivals, and both only grow.
+func (g *freeGate) inside() uint64 {
+	var n uint64
 	for i := range g.stripes {
-		n += g.stripes[i].active.Load()
+		st := &g.stripes[i]
+		left := st.written.Load() + st.failed.Load() + st.backedOut.Load()
+		n += st.entered.Load() - left
 	}
 	return n
 }
 
 // counts returns the records written and failed, then those accepted:
-// read in that order, accepted is never below the others' sum.
+// read in that order, accepted is never below the others' sum. A caller
+// that found the sink closed is counted in accepted between its enter and
+// its back-out, where its record is on its way to the locked path (or, on
+// a retired sink, to its successor): a Stats that lands in that instant
+// counts it as queued.
 func (g *freeGate) counts() (written, failed, accepted uint64) {
+	var backedOut uint64
 	for i := range g.stripes {
 		written += g.stripes[i].written.Load()
 		failed += g.stripes[i].failed.Load()
 	}
 	for i := range g.stripes {
-		accepted += g.stripes[i].accepted.Load()
+		backedOut += g.stripes[i].backedOut.Load()
 	}
-	return written, failed, accepted
+	for i := range g.stripes {
+		accepted += g.stripes[i].entered.Load()
+	}
+	return written, failed, accepted - backedOut
 }
 
 // skipsPending reports whether the sink's layers have throttled or sampled
@@ -175,7 +190,6 @@ func (s *sink) writeSyncStream(r *slog.Record, sc *scope) error {
 
 	if s.free != nil && !s.skipsPending() {
 		if st := s.free.stripe(); s.free.enter(st) {
-			st.accepted.Add(1)
 			res := result{failed: 1, err: ferr}
 			if ferr == nil {
 				res = writeRecord(s.out.(*streamOutput).w, x.buf)
@@ -185,7 +199,6 @@ func (s *sink) writeSyncStream(r *slog.Record, sc *scope) error {
 			} else {
 				st.failed.Add(1)
 			}
-			st.active.Add(-1)
 			s.syncFmt.release(x)
 			return s.reportSync(res)
 		}
