@@ -103,6 +103,7 @@ func (c *core) buildTable(cfg Config, prev *table, dry bool) (*table, map[*layer
 			t.static = t.static && (!rt.hasLevel || rt.level.owned)
 		}
 		t.static = t.static && st.level.owned
+		st.direct = len(st.routes) == 1 && st.routes[0].sink.q == nil && st.routes[0].sink.syncFmt != nil
 		l := c.layerObj(name)
 		t.layers[name] = l
 		t.layerList = append(t.layerList, l)

@@ -209,7 +209,10 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		return nil // throttled or sampled: counted, announced later
 	}
 	l.passed.Add(1)
-	if unread {
+	// A record the layer's only destination formats now, and to which
+	// nothing is added, is not read here: no queue keeps it.
+	direct := unread && st.direct && c.contextAttrs == nil
+	if unread && !direct {
 		// When every destination would drop the record, it is dropped
 		// unread.
 		if st.dropUnread(r.Level) {
@@ -246,6 +249,9 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		}
 	}
 	if retired != nil {
+		if direct { // the successor may queue it
+			scan(&r, c.key, false).finish(&r)
+		}
 		err = errors.Join(err, h.reroute(ctx, &r, l, st, retired))
 	}
 	return err

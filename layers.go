@@ -75,7 +75,12 @@ type layerState struct {
 	// gone is set on the state of a layer a Reload removed: its records go
 	// to the default layer.
 	gone bool
-	_    [cacheLine]byte
+	// direct is set when the layer's one destination is a Sync text, JSON
+	// or console destination: it formats each record on the caller's
+	// goroutine, during Handle, so Handle need not read the record first
+	// to make it safe to keep (see scanned.finish).
+	direct bool
+	_      [cacheLine]byte
 }
 
 // route connects a layer to a sink, with the destination's own level.

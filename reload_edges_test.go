@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -397,4 +398,52 @@ func TestReloadStartsTheMonitorOnTheRoot(t *testing.T) {
 	rec := jsonRecords(t, mon.Bytes())[0]
 	assert.Equal(t, StatsMessage, rec["msg"])
 	assert.NotContains(t, rec, "request_id")
+}
+
+// blockingValuer blocks its first LogValue until release is closed; every
+// call returns what val holds then.
+type blockingValuer struct {
+	started, release chan struct{}
+	once             *atomic.Bool
+	val              *atomic.Int64
+}
+
+func (v blockingValuer) LogValue() slog.Value {
+	if v.once.CompareAndSwap(false, true) {
+		close(v.started)
+		<-v.release
+	}
+	return slog.Int64Value(v.val.Load())
+}
+
+// A layer whose one destination is Sync formats its records without
+// reading them first. A record that such a destination refuses because a
+// Reload retired it, and that the Reload's successor queues, is made safe
+// to keep before it is queued: its LogValuer is resolved during the call,
+// not when the consumer formats it.
+func TestReloadFromSyncToAsyncResolvesARecordInFlight(t *testing.T) {
+	w := newGateWriter()
+	dest := Destination{Type: "writer", Writer: w, Format: "json", Sync: true}
+	h := newTest(t, oneLayer(dest))
+	require.True(t, h.c.table.Load().def.state.Load().direct)
+
+	v := blockingValuer{started: make(chan struct{}), release: make(chan struct{}), once: new(atomic.Bool), val: new(atomic.Int64)}
+	v.val.Store(1)
+	done := make(chan struct{})
+	go func() { defer close(done); slog.New(h).Info("in flight", "v", v) }()
+	<-v.started // the caller is formatting for the Sync sink
+
+	dest.Sync, dest.Async = false, &AsyncOptions{QueueSize: 16}
+	require.NoError(t, h.Reload(oneLayer(dest)))
+	slog.New(h).Info("hold") // the new consumer holds in its first Write
+	<-w.started
+	close(v.release) // the caller finds its sink retired and goes to the queue
+	<-done
+	v.val.Store(2) // what the consumer would see, were it to resolve v
+	close(w.release)
+	require.NoError(t, h.Close())
+	out := w.out.String()
+	t.Logf("output:\n%s", out)
+	assert.Equal(t, 1, strings.Count(out, `"msg":"in flight","v":1}`), "the value at the time of the call, once")
+	requireSettled(t, h.Stats())
 }
