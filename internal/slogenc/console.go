@@ -205,7 +205,7 @@ func (s *encodeState) appendConsoleLevel(l slog.Level) {
 // appendConsoleSource writes the source of a record logged at pc, faint,
 // as dir/file.go:42, ReplaceAttr applied; nothing for a pc of no source.
 func (s *encodeState) appendConsoleSource(start int, pc uintptr) {
-	src := s.e.source(pc)
+	src := &s.e.source(pc).src
 	if s.e.rep != nil {
 		cp := *src // ReplaceAttr may keep or change what it is given
 		a, ok := s.replaceBuiltin(slog.Any(slog.SourceKey, &cp))

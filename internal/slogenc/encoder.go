@@ -69,7 +69,7 @@ type Encoder struct {
 	groups  []string  // scratch: the open groups, for ReplaceAttr
 	scratch []byte    // scratch: values formatted before they are quoted
 	times   timeCache
-	sources map[uintptr]*slog.Source
+	sources map[uintptr]*callSite
 	jsonBuf bytes.Buffer
 	jsonEnc *json.Encoder
 	_       [cacheLine]byte

@@ -9,17 +9,33 @@ import (
 )
 
 // appendSource writes the source attribute of a record logged at pc, as
-// slog does with AddSource.
+// slog does with AddSource. Without ReplaceAttr, a call site's attribute is
+// formatted once and copied after that.
 func (s *encodeState) appendSource(pc uintptr) {
-	src := s.e.source(pc)
+	site := s.e.source(pc)
 	if s.e.rep != nil {
-		cp := *src // ReplaceAttr may keep or change what it is given
+		cp := site.src // ReplaceAttr may keep or change what it is given
 		s.appendAttr(slog.Any(slog.SourceKey, &cp))
 		return
 	}
-	if *src == (slog.Source{}) {
+	if site.src == (slog.Source{}) {
 		return
 	}
+	if site.attr == nil {
+		f := encodeState{e: s.e}
+		f.appendSourceAttr(&site.src)
+		site.attr = f.buf
+	}
+	if s.sep != 0 {
+		s.buf = append(s.buf, s.sep)
+	}
+	s.buf = append(s.buf, site.attr...)
+	s.sep = s.attrSep()
+}
+
+// appendSourceAttr writes src as the source attribute, key included, as
+// the first attribute of no group.
+func (s *encodeState) appendSourceAttr(src *slog.Source) {
 	if !s.e.json {
 		s.appendKey(slog.SourceKey)
 		s.e.scratch = appendSourceText(s.e.scratch[:0], src)
@@ -42,24 +58,31 @@ func (s *encodeState) appendSource(pc uintptr) {
 	s.closeGroup(slog.SourceKey)
 }
 
+// callSite is the source of one pc, and, once written without
+// ReplaceAttr, its attribute as this Encoder writes it.
+type callSite struct {
+	src  slog.Source
+	attr []byte
+}
+
 // maxSources bounds the source cache; it starts over when full.
 const maxSources = 4096
 
-// source returns the source of pc, from the cache when it can.
-func (e *Encoder) source(pc uintptr) *slog.Source {
-	if src, ok := e.sources[pc]; ok {
-		return src
+// source returns the call site of pc, from the cache when it can.
+func (e *Encoder) source(pc uintptr) *callSite {
+	if site, ok := e.sources[pc]; ok {
+		return site
 	}
-	src := &slog.Source{}
+	site := &callSite{}
 	if pc != 0 {
 		r := slog.NewRecord(zeroTime, 0, "", pc)
-		src = r.Source()
+		site.src = *r.Source()
 	}
 	if e.sources == nil || len(e.sources) >= maxSources {
-		e.sources = make(map[uintptr]*slog.Source)
+		e.sources = make(map[uintptr]*callSite)
 	}
-	e.sources[pc] = src
-	return src
+	e.sources[pc] = site
+	return site
 }
 
 // sourceGroup is slog's Source.group: the non-zero fields as a group.
