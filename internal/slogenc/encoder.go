@@ -144,7 +144,21 @@ func (e *Encoder) Append(dst []byte, p *Preformat, r *slog.Record) []byte {
 		return e.appendConsole(dst, p, r)
 	}
 	s := e.newState(p, dst, 0)
-	if e.json {
+	if e.json && e.rep == nil {
+		s.appendJSONHead(r)
+	} else {
+		s.appendHead(r)
+	}
+	s.appendNonBuiltIns(r)
+	s.buf = append(s.buf, '\n')
+	s.done()
+	return s.buf
+}
+
+// appendHead writes the built-in attributes: time, level, source and
+// message.
+func (s *encodeState) appendHead(r *slog.Record) {
+	if s.e.json {
 		s.buf = append(s.buf, '{')
 	}
 	// The built-in attributes are in no group, and ReplaceAttr sees none.
@@ -152,37 +166,59 @@ func (e *Encoder) Append(dst []byte, p *Preformat, r *slog.Record) []byte {
 	s.groups = nil
 	if !r.Time.IsZero() {
 		t := r.Time.Round(0) // strip the monotonic reading, as Attrs do
-		if e.rep == nil {
+		if s.e.rep == nil {
 			s.appendBuiltinKey(slog.TimeKey)
 			s.appendTime(t)
 		} else {
 			s.appendAttr(slog.Time(slog.TimeKey, t))
 		}
 	}
-	if e.rep == nil {
+	if s.e.rep == nil {
 		s.appendBuiltinKey(slog.LevelKey)
 		s.appendLevel(r.Level)
 	} else {
 		s.appendAttr(slog.Any(slog.LevelKey, r.Level))
 	}
-	if e.addSource {
+	if s.e.addSource {
 		s.appendSource(r.PC)
 	}
 	msg := r.Message
-	if e.redact != nil {
-		msg = e.redact.Text(msg)
+	if s.e.redact != nil {
+		msg = s.e.redact.Text(msg)
 	}
-	if e.rep == nil {
+	if s.e.rep == nil {
 		s.appendBuiltinKey(slog.MessageKey)
 		s.appendString(msg)
 	} else {
 		s.appendAttr(slog.String(slog.MessageKey, msg))
 	}
 	s.groups = groups
-	s.appendNonBuiltIns(r)
-	s.buf = append(s.buf, '\n')
-	s.done()
-	return s.buf
+}
+
+// appendJSONHead is appendHead for the JSON format without ReplaceAttr,
+// the common case: the keys and the punctuation around them are written
+// as constants, the level name in its quotes.
+func (s *encodeState) appendJSONHead(r *slog.Record) {
+	if r.Time.IsZero() {
+		s.buf = append(s.buf, `{"level":"`...)
+	} else {
+		s.buf = append(s.buf, `{"time":`...)
+		s.appendJSONTime(r.Time.Round(0)) // strip the monotonic reading, as Attrs do
+		s.buf = append(s.buf, `,"level":"`...)
+	}
+	s.buf = appendLevelName(s.buf, r.Level, &levelNames)
+	s.buf = append(s.buf, '"')
+	s.sep = ','
+	if s.e.addSource {
+		s.appendSource(r.PC)
+	}
+	msg := r.Message
+	if s.e.redact != nil {
+		msg = s.e.redact.Text(msg)
+	}
+	s.buf = append(s.buf, `,"msg":"`...)
+	s.buf = appendEscapedJSONString(s.buf, msg)
+	s.buf = append(s.buf, '"')
 }
 
 func (s *encodeState) appendNonBuiltIns(r *slog.Record) {

@@ -40,6 +40,21 @@ func TestEncoderRedacts(t *testing.T) {
 	}
 }
 
+// Without ReplaceAttr, the JSON format writes its built-in attributes on
+// a path of its own: the message is redacted there too.
+func TestEncoderRedactsWithoutReplaceAttr(t *testing.T) {
+	rd := NewRedactor("***", []string{"password"}, []*regexp.Regexp{regexp.MustCompile(`\d{4}-\d{4}`)})
+	r := slog.NewRecord(time.Time{}, slog.LevelWarn+1, "card 1234-5678", 0)
+	r.AddAttrs(slog.String("password", "hunter2"))
+	for json, want := range map[bool]string{
+		false: "level=WARN+1 msg=\"card ***\" password=***\n",
+		true:  `{"level":"WARN+1","msg":"card ***","password":"***"}` + "\n",
+	} {
+		e := New(Options{JSON: json, Redact: rd})
+		assert.Equal(t, want, string(e.Append(nil, e.Root(), &r)))
+	}
+}
+
 func TestNewRedactorWithNothingToRedact(t *testing.T) {
 	assert.Nil(t, NewRedactor("***", nil, nil))
 }
