@@ -100,13 +100,14 @@ func (s *encodeState) appendAttr(a slog.Attr) bool {
 		s.appendAnyValue(v)
 		s.endStyleIf(styled)
 	default:
+		if s.e.json { // never colored: colors are the console format's
+			s.appendJSONKey(a.Key)
+			s.appendJSONValue(k, a.Value)
+			return true
+		}
 		s.appendKey(a.Key)
 		styled := s.startErrorStyle(a.Key, nil)
-		if s.e.json {
-			s.appendJSONValue(k, a.Value)
-		} else {
-			s.appendTextValue(k, a.Value)
-		}
+		s.appendTextValue(k, a.Value)
 		s.endStyleIf(styled)
 	}
 	return true

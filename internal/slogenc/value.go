@@ -34,6 +34,18 @@ func (s *encodeState) appendKey(key string) {
 	s.sep = s.attrSep()
 }
 
+// appendJSONKey is appendKey in the JSON format, which has no prefix (its
+// groups are objects) and no colors.
+func (s *encodeState) appendJSONKey(key string) {
+	if s.sep != 0 {
+		s.buf = append(s.buf, s.sep)
+	}
+	s.buf = append(s.buf, '"')
+	s.buf = appendEscapedJSONString(s.buf, key)
+	s.buf = append(s.buf, '"', ':')
+	s.sep = ','
+}
+
 // appendBuiltinKey is appendKey for "time", "level" and "msg", which need
 // neither escaping nor quoting and come before any group prefix.
 func (s *encodeState) appendBuiltinKey(key string) {
