@@ -68,6 +68,7 @@ type Encoder struct {
 	prefix  []byte    // scratch: the text handler's key prefix
 	groups  []string  // scratch: the open groups, for ReplaceAttr
 	scratch []byte    // scratch: values formatted before they are quoted
+	keys    []string  // scratch: map keys being sorted (see marshalMap)
 	times   timeCache
 	sources map[uintptr]*callSite
 	jsonBuf bytes.Buffer

@@ -97,7 +97,7 @@ func (g *gen) value() slog.Value {
 	case 9:
 		anys := []any{errors.New(g.str()), textM{g.str()}, textErr{}, jsonM{}, jsonErr{}, errAndJSON{}, []byte(g.str()),
 			myBytes(g.str()), nil, map[string]any{g.str(): g.str()}, panicStringer{}, (*nilStringer)(nil), struct{ X string }{g.str()},
-			&slog.Source{Function: g.str(), File: g.str(), Line: g.intn(3)}, slog.Level(int8(g.byte()))}
+			&slog.Source{Function: g.str(), File: g.str(), Line: g.intn(3)}, slog.Level(int8(g.byte())), g.marshalable()}
 		return slog.AnyValue(anys[g.intn(len(anys))])
 	case 10, 11:
 		if g.depth < 3 {

@@ -251,18 +251,25 @@ func (s *encodeState) appendJSONFloat(f float64) {
 		s.appendError(&json.UnsupportedValueError{Value: reflect.ValueOf(f), Str: strconv.FormatFloat(f, 'g', -1, 64)})
 		return
 	}
+	s.buf = appendFiniteJSONFloat(s.buf, f)
+}
+
+// appendFiniteJSONFloat writes a float that is neither NaN nor infinite as
+// encoding/json does.
+func appendFiniteJSONFloat(buf []byte, f float64) []byte {
 	format := byte('f')
 	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
 	}
-	s.buf = strconv.AppendFloat(s.buf, f, format, -1, 64)
+	buf = strconv.AppendFloat(buf, f, format, -1, 64)
 	if format == 'e' {
 		// Clean up e-09 to e-9, as encoding/json does.
-		if n := len(s.buf); n >= 4 && s.buf[n-4] == 'e' && s.buf[n-3] == '-' && s.buf[n-2] == '0' {
-			s.buf[n-2] = s.buf[n-1]
-			s.buf = s.buf[:n-1]
+		if n := len(buf); n >= 4 && buf[n-4] == 'e' && buf[n-3] == '-' && buf[n-2] == '0' {
+			buf[n-2] = buf[n-1]
+			buf = buf[:n-1]
 		}
 	}
+	return buf
 }
 
 func (s *encodeState) appendJSONAny(a any) error {
@@ -276,6 +283,9 @@ func (s *encodeState) appendJSONAny(a any) error {
 
 // appendJSONMarshal writes a as encoding/json does without HTML escaping.
 func (s *encodeState) appendJSONMarshal(a any) error {
+	if s.appendMarshaled(a) {
+		return nil
+	}
 	b := &s.e.jsonBuf
 	b.Reset()
 	if err := s.e.jsonEnc.Encode(a); err != nil {
