@@ -73,7 +73,10 @@ func (f *syncFormat) release(x *syncScratch) {
 // and waits for it to leave.
 type freeGate struct {
 	closed atomic.Bool
-	_      [cacheLine]byte
+	// drained is set once Close has seen every admitted caller leave: from
+	// then on, what was accepted is exactly what was written or failed.
+	drained atomic.Bool
+	_       [cacheLine]byte
 	// skipsAnnounced is the total of the sink's notices.skipped: while
 	// its layers' throttled and sampled counts add up to it, no skip
 	// notice is due and callers need not take the lock to write one.
@@ -122,6 +125,7 @@ func (g *freeGate) close() {
 		time.Sleep(pause) // a Write that blocks: look less and less often
 		pause = min(2*pause, 10*time.Millisecond)
 	}
+	g.drained.Store(true)
 }
 
 // inside returns how many callers are between enter and their last count,
@@ -138,16 +142,22 @@ func (g *freeGate) inside() uint64 {
 }
 
 // counts returns the records written and failed, then those accepted:
-// read in that order, accepted is never below the others' sum. A caller
-// that found the sink closed is counted in accepted between its enter and
-// its back-out, where its record is on its way to the locked path (or, on
-// a retired sink, to its successor): a Stats that lands in that instant
-// counts it as queued.
+// read in that order, accepted is never below the others' sum. While Close
+// waits, a caller that found the sink closed is counted in accepted
+// between its enter and its back-out, where its record is on its way to
+// the locked path (or, on a retired sink, to its successor): a Stats that
+// lands in that instant counts it as queued. Once Close has returned, no
+// caller is admitted, and accepted is what was written or failed: the
+// counts Reload keeps of a retired sink, read then, are exact.
 func (g *freeGate) counts() (written, failed, accepted uint64) {
 	var backedOut uint64
+	drained := g.drained.Load() // first: the counts read after it are final
 	for i := range g.stripes {
 		written += g.stripes[i].written.Load()
 		failed += g.stripes[i].failed.Load()
+	}
+	if drained {
+		return written, failed, written + failed
 	}
 	for i := range g.stripes {
 		backedOut += g.stripes[i].backedOut.Load()

@@ -125,6 +125,41 @@ func TestSyncConcurrentWriterCloseWaitsForWrites(t *testing.T) {
 	assert.Equal(t, st.Accepted, st.Written+st.Dropped+st.Failed)
 }
 
+// The gate's counts: a caller inside is accepted and not yet written; one
+// that comes after Close backs out, and once Close has returned its
+// passage is not counted at any moment, so that the counts Reload keeps
+// of a retired sink, read then, add up.
+func TestFreeGateCounts(t *testing.T) {
+	var g freeGate
+	st := g.stripe()
+	require.True(t, g.enter(st))
+	w, f, a := g.counts()
+	assert.Equal(t, [3]uint64{0, 0, 1}, [3]uint64{w, f, a}, "inside: accepted, not written")
+	assert.Equal(t, uint64(1), g.inside())
+	closed := make(chan struct{})
+	go func() { g.close(); close(closed) }()
+	require.Eventually(t, g.closed.Load, 5*time.Second, time.Millisecond)
+	select {
+	case <-closed:
+		t.Fatal("close returned with a caller inside")
+	case <-time.After(20 * time.Millisecond):
+	}
+	st.written.Add(1) // the caller leaves
+	<-closed
+	assert.Zero(t, g.inside())
+
+	// A caller that loaded the sink before it closed comes in now: between
+	// its enter and its back-out, the counts still add up.
+	st.entered.Add(1)
+	w, f, a = g.counts()
+	assert.Equal(t, [3]uint64{1, 0, 1}, [3]uint64{w, f, a})
+	st.backedOut.Add(1)
+	require.False(t, g.enter(st), "closed")
+	w, f, a = g.counts()
+	assert.Equal(t, [3]uint64{1, 0, 1}, [3]uint64{w, f, a})
+	assert.Zero(t, g.inside())
+}
+
 // Many goroutines write a Sync file without the lock while the file is
 // rotated and, half-way, the Handler closed: every record accepted is in
 // the files once, whole, each goroutine's in the order it logged them, and
