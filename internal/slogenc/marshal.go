@@ -150,7 +150,7 @@ func marshalMap[V any](e *Encoder, buf []byte, m map[string]V, depth int, elem f
 			break
 		}
 	}
-	clear(keys) // keep no strings alive
+	clear(e.keys[base:]) // keep no strings alive (a nested map may have moved e.keys)
 	e.keys = e.keys[:base]
 	if base == 0 && cap(e.keys) > maxKeptKeys {
 		e.keys = nil // do not keep a huge map's memory
