@@ -16,9 +16,9 @@ var (
 	red  = color.RGBA{R: 200, G: 60, B: 60, A: 255}
 )
 
-// chart draws, per shape, the median ns/op of phuslu, hydra-async and
-// hydra-sync over slog.JSONHandler's at GOMAXPROCS cpu, as grouped bars,
-// with a line at 1.
+// chart draws, per shape, the ratios of phuslu, hydra-async and
+// hydra-sync to slog.JSONHandler at GOMAXPROCS cpu (see ratio), as grouped
+// bars, with a line at 1.
 func (r results) chart(file, family string, cpu int) error {
 	bars := []struct {
 		handler string
@@ -41,10 +41,8 @@ func (r results) chart(file, family string, cpu int) error {
 	for i, b := range bars {
 		vs := make(plotter.Values, len(names))
 		for j, s := range names {
-			h, ok1 := r.median(key{family, s, b.handler, cpu}, "ns/op")
-			base, ok2 := r.median(key{family, s, "slog-json", cpu}, "ns/op")
-			if ok1 && ok2 && base > 0 {
-				vs[j] = h / base
+			if v, ok := r.ratioValue(family, s, cpu, b.handler, "slog-json"); ok {
+				vs[j] = v
 				top = max(top, vs[j])
 			}
 		}

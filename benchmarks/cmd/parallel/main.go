@@ -204,14 +204,39 @@ func (r results) runs(family string) int {
 	return n
 }
 
-// ratio is hydra's median over a peer's, "" where either is missing.
+// ratio is the median, over the rounds, of num's ns/op over den's in the
+// same round, "" where either is missing. Each round runs a shape's
+// handlers one after the other, within a second or two, while the
+// machine's speed drifts over tens of seconds: a ratio within a round
+// cancels most of the drift, a ratio of two medians does not. Where the
+// two have not run the same number of rounds, it is the ratio of their
+// medians.
 func (r results) ratio(family, shape string, cpu int, num, den string) string {
-	a, ok1 := r.median(key{family, shape, num, cpu}, "ns/op")
-	b, ok2 := r.median(key{family, shape, den, cpu}, "ns/op")
-	if !ok1 || !ok2 || b == 0 {
+	v, ok := r.ratioValue(family, shape, cpu, num, den)
+	if !ok {
 		return ""
 	}
-	return fmt.Sprintf("%.2f", a/b)
+	return fmt.Sprintf("%.2f", v)
+}
+
+func (r results) ratioValue(family, shape string, cpu int, num, den string) (float64, bool) {
+	a := r[key{family, shape, num, cpu}]["ns/op"]
+	b := r[key{family, shape, den, cpu}]["ns/op"]
+	if len(a) == 0 || len(b) == 0 {
+		return 0, false
+	}
+	if len(a) != len(b) {
+		ma, _ := r.median(key{family, shape, num, cpu}, "ns/op")
+		mb, _ := r.median(key{family, shape, den, cpu}, "ns/op")
+		return ma / mb, mb > 0
+	}
+	per := results{{}: {"x": make([]float64, 0, len(a))}}
+	for i := range a {
+		if b[i] > 0 {
+			per[key{}]["x"] = append(per[key{}]["x"], a[i]/b[i])
+		}
+	}
+	return per.median(key{}, "x")
 }
 
 // row is one line of a markdown table.
@@ -241,7 +266,7 @@ func (r results) markdown() string {
 			continue
 		}
 		fmt.Fprintf(&sb, "### BenchmarkParallel%s: %s\n\n", family, titles[family])
-		fmt.Fprintf(&sb, "Median ns/op of %d runs (per record, all goroutines together; lower is better). Ratios: hydra's median over the peer's; below 1 hydra is faster.\n\n", r.runs(family))
+		fmt.Fprintf(&sb, "Median ns/op of %d runs (per record, all goroutines together; lower is better). Ratios: the median over the rounds of hydra's ns/op over the peer's in the same round; below 1 hydra is faster.\n\n", r.runs(family))
 		sb.WriteString("| shape | cpu | " + strings.Join(handlers, " | ") + " | async/slog | async/phuslu | sync/slog | sync/phuslu |\n")
 		sb.WriteString("|---|---:|" + strings.Repeat("---:|", len(handlers)+4) + "\n")
 		for _, shape := range shapes {

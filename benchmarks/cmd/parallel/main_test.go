@@ -39,6 +39,21 @@ func TestParseAndTable(t *testing.T) {
 	if got, want := r.ratio("Shapes", "bare", 2, "hydra-async", "phuslu"), "1.50"; got != want {
 		t.Errorf("async/phuslu = %s, want %s", got, want)
 	}
+	// Rounds run alike: the ratio is the median of each round's, not
+	// the ratio of the medians (700/500 = 1.4 here).
+	rounds, err := parse(strings.NewReader(`BenchmarkParallelShapes/any/slog-json-2 1 100 ns/op
+BenchmarkParallelShapes/any/hydra-sync-2 1 90 ns/op
+BenchmarkParallelShapes/any/slog-json-2 1 500 ns/op
+BenchmarkParallelShapes/any/hydra-sync-2 1 450 ns/op
+BenchmarkParallelShapes/any/slog-json-2 1 1000 ns/op
+BenchmarkParallelShapes/any/hydra-sync-2 1 700 ns/op
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rounds.ratio("Shapes", "any", 2, "hydra-sync", "slog-json"), "0.90"; got != want {
+		t.Errorf("per-round ratio = %s, want %s (the median of 0.9, 0.9, 0.7)", got, want)
+	}
 	md := r.markdown()
 	for _, want := range []string{"| bare | 2 |  | 600 | 200 | 300 |  | 0.50 | 1.50 |  |  |", "| bare | 1 |  | 900 |", "| bare |  | 0 / 0 | 0 / 0 | 8 / 1 |  |"} {
 		if !strings.Contains(md, want) {
