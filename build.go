@@ -137,6 +137,15 @@ func (c *core) publish(t *table, states map[*layer]*layerState) {
 		if st.setLevel {
 			st.level.v.Set(st.newLevel)
 		}
+		if st.shaper != nil {
+			// Before the state: the first record it throttles or samples
+			// finds its Sync sinks looking for a notice due.
+			for _, rt := range st.routes {
+				if g := rt.sink.free; g != nil {
+					g.shaped.Store(true)
+				}
+			}
+		}
 		l.state.Store(st)
 	}
 	for _, l := range c.layerObjs {

@@ -76,7 +76,11 @@ type freeGate struct {
 	// drained is set once Close has seen every admitted caller leave: from
 	// then on, what was accepted is exactly what was written or failed.
 	drained atomic.Bool
-	_       [cacheLine]byte
+	// shaped is set, and stays set, once a layer with RateLimit or
+	// Sampling routes to the sink: until then no skip notice can fall due,
+	// and callers need not look for one (see sink.skipsPending).
+	shaped atomic.Bool
+	_      [cacheLine]byte
 	// skipsAnnounced is the total of the sink's notices.skipped: while
 	// its layers' throttled and sampled counts add up to it, no skip
 	// notice is due and callers need not take the lock to write one.
@@ -171,6 +175,9 @@ func (g *freeGate) counts() (written, failed, accepted uint64) {
 // skipsPending reports whether the sink's layers have throttled or sampled
 // records that no notice announced yet.
 func (s *sink) skipsPending() bool {
+	if !s.free.shaped.Load() {
+		return false
+	}
 	var n uint64
 	for _, l := range s.layerRefs {
 		n += l.throttled.Load() + l.sampled.Load()

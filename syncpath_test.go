@@ -258,6 +258,40 @@ func TestSyncConcurrentWriterWritesSkipNotices(t *testing.T) {
 	})
 }
 
+// A Reload that adds RateLimit to a layer keeps its Sync destination, and
+// the notices of what the limit throttles still fall due on the callers'
+// path: the destination learns that it may owe one.
+func TestSyncConcurrentWriterSkipNoticesAfterReloadAddsShaping(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "app.log")
+		cfg := Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {
+			Destinations: []Destination{{Type: "file", Path: path, Format: "json", Sync: true}},
+		}}}
+		h, err := New(cfg)
+		require.NoError(t, err)
+		s := h.c.table.Load().sinks[0]
+		require.False(t, s.free.shaped.Load(), "no layer shapes")
+		l := slog.New(h)
+		l.Info("before")
+		lc := cfg.Layers["L"]
+		lc.RateLimit = &RateLimit{PerSecond: 1, Burst: 1}
+		cfg.Layers["L"] = lc
+		require.NoError(t, h.Reload(cfg))
+		require.Same(t, s, h.c.table.Load().sinks[0], "the destination is kept")
+		logN(l, "first", 10) // one passes, nine are throttled
+		time.Sleep(1100 * time.Millisecond)
+		l.Info("later")
+		msgs := func() (msgs []any) {
+			for _, r := range jsonRecords(t, must(os.ReadFile(path))) {
+				msgs = append(msgs, r["msg"])
+			}
+			return msgs
+		}
+		assert.Equal(t, []any{"before", "first", SkipNotice, "later"}, msgs(), "the notice before Close")
+		require.NoError(t, h.Close())
+	})
+}
+
 // Reloads that replace a Sync file destination written without the lock,
 // while many goroutines log to it: no record is lost or written twice, and
 // each goroutine's records stay in order across the sinks.
