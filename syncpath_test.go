@@ -1,6 +1,7 @@
 package hydra
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -254,4 +255,78 @@ func TestSyncConcurrentWriterWritesSkipNotices(t *testing.T) {
 		}
 		assert.Equal(t, []any{"first", SkipNotice, "later"}, msgs)
 	})
+}
+
+// boomWriter panics on a record that says boom and keeps the others.
+type boomWriter struct{ out syncBuffer }
+
+func (w *boomWriter) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("boom")) {
+		panic("no disk")
+	}
+	return w.out.Write(p)
+}
+
+// A panic while a Sync record is formatted (in ReplaceAttr) or written
+// (in the writer) fails that record alone, on the lock-free path as on
+// the locked one: the call returns the error, the record is counted as
+// failed, and the records around it are written.
+func TestSyncPanicFailsOneRecord(t *testing.T) {
+	explode := func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == "explode" {
+			panic("ReplaceAttr exploded")
+		}
+		return a
+	}
+	for _, tc := range []struct {
+		name string
+		free bool   // the destination writes without the sink's lock
+		attr string // the attribute of the failing record
+		want string
+		cfg  func(w *boomWriter, path string) Config
+	}{
+		{"format, lock-free", true, "explode", "formatting a record panicked: ReplaceAttr exploded", func(_ *boomWriter, path string) Config {
+			return Config{DefaultLayer: "L", ReplaceAttr: explode, Layers: map[string]Layer{"L": {Destinations: []Destination{{Type: "file", Path: path, Format: "json", Sync: true}}}}}
+		}},
+		{"format, locked", false, "explode", "formatting a record panicked: ReplaceAttr exploded", func(w *boomWriter, _ string) Config {
+			return Config{DefaultLayer: "L", ReplaceAttr: explode, Layers: map[string]Layer{"L": {Destinations: []Destination{{Type: "writer", Writer: w, Format: "json", Sync: true}}}}}
+		}},
+		{"write, lock-free", true, "boom", "writer panicked: no disk", func(w *boomWriter, _ string) Config {
+			return Config{DefaultLayer: "L", Layers: map[string]Layer{ // a shared writer: behind hydra's lock for it
+				"L": {Destinations: []Destination{{Type: "writer", Writer: w, Format: "json", Sync: true}}},
+				"M": {Destinations: []Destination{{Type: "writer", Writer: w, Format: "text", Sync: true}}},
+			}}
+		}},
+		{"write, locked", false, "boom", "writer panicked: no disk", func(w *boomWriter, _ string) Config {
+			return Config{DefaultLayer: "L", Layers: map[string]Layer{"L": {Destinations: []Destination{{Type: "writer", Writer: w, Format: "json", Sync: true}}}}}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &boomWriter{}
+			path := filepath.Join(t.TempDir(), "app.log")
+			h := newTest(t, tc.cfg(w, path))
+			s := h.c.table.Load().layers["L"].state.Load().routes[0].sink
+			require.Equal(t, tc.free, s.free != nil)
+			ctx := context.Background()
+			rec := func(msg string, attrs ...slog.Attr) slog.Record {
+				r := slog.NewRecord(time.Now(), slog.LevelInfo, msg, 0)
+				r.AddAttrs(attrs...)
+				return r
+			}
+			require.NoError(t, h.Handle(ctx, rec("before")))
+			err := h.Handle(ctx, rec("failing", slog.String(tc.attr, "boom")))
+			require.ErrorContains(t, err, tc.want)
+			require.NoError(t, h.Handle(ctx, rec("after")))
+			st := destStats(t, h, s.name)
+			assert.Equal(t, [3]uint64{3, 2, 1}, [3]uint64{st.Accepted, st.Written, st.Failed})
+			require.NoError(t, h.Close())
+			out := w.out.String()
+			if tc.cfg(w, path).Layers["L"].Destinations[0].Type == "file" {
+				out = string(must(os.ReadFile(path)))
+			}
+			assert.Contains(t, out, `"msg":"before"`)
+			assert.Contains(t, out, `"msg":"after"`)
+			assert.NotContains(t, out, "failing")
+		})
+	}
 }
