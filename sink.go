@@ -99,7 +99,7 @@ func (s *sink) put(ctx context.Context, r *slog.Record, sc *scope) error {
 	if !s.ctx {
 		ctx = nil // only handler destinations get the context
 	}
-	return s.q.enqueue(r, sc, orBackground(ctx))
+	return s.q.enqueue(r, false, sc, orBackground(ctx))
 }
 
 func orBackground(ctx context.Context) context.Context {

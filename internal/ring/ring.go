@@ -142,9 +142,9 @@ func (r *Ring[T]) Push(v *T, pinned bool) Result {
 }
 
 // Reserve claims the next free position, if there is one, and returns its
-// slot: the caller fills s.Val and then must call Commit, without delay,
-// since the consumer waits for the position in order. Filling in place
-// saves copying a record twice.
+// slot, its Val zero: the caller fills s.Val and then must call Commit,
+// without delay, since the consumer waits for the position in order.
+// Filling in place saves copying a record twice.
 func (r *Ring[T]) Reserve() (s *Slot[T], pos uint64, res Result) {
 	pos = r.tail.Load()
 	for {
@@ -284,9 +284,12 @@ func (r *Ring[T]) Claim() (s *Slot[T], pos uint64, ok bool) {
 	}
 }
 
-// Release frees a slot returned by Claim for the producers' next lap.
+// Release frees a slot returned by Claim for the producers' next lap. It
+// sets Val to the zero value first: that drops its references, so that
+// the garbage collector can reclaim them, and lets a producer that
+// reserves the slot set only the fields its value uses.
 func (r *Ring[T]) Release(s *Slot[T], pos uint64) {
 	var zero T
-	s.Val = zero // drop references so the garbage collector can reclaim them
+	s.Val = zero
 	s.seq.Store(pos + r.mask + 1)
 }
