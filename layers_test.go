@@ -226,12 +226,14 @@ func TestContextLayerAddsTheLayerAttribute(t *testing.T) {
 	r := slog.NewRecord(time.Now(), slog.LevelInfo, "mine", 0)
 	r.AddAttrs(slog.Int("a", 1))
 	require.NoError(t, h.Handle(ctx, r))
+	l.InfoContext(ctx, "bare") // no attributes but the one the context adds
 	flush(t, h)
 	recs := jsonRecords(t, bufs["API"].Bytes())
-	require.Len(t, recs, 3)
+	require.Len(t, recs, 4)
 	assert.Equal(t, "API", recs[0]["layer"])
 	assert.Equal(t, float64(5), recs[0]["e"])
 	assert.Equal(t, map[string]any{"a": float64(1), "layer": "API"}, recs[1]["g"])
 	assert.Equal(t, "API", recs[2]["layer"])
 	assert.Equal(t, 1, r.NumAttrs(), "the caller's record is not changed")
+	assert.Equal(t, "API", recs[3]["layer"])
 }

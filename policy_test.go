@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -293,4 +294,16 @@ func TestBareRecordInReusedSlot(t *testing.T) {
 			assert.Equal(t, map[string]any{"time": rec["time"], "level": "WARN", "msg": "bare"}, rec)
 		}
 	}
+}
+
+// A bare record is queued as its exported fields alone (queue.enqueue):
+// that is the whole record only while slog.Record has no other field but
+// its attributes'. A Go release that adds one fails here first.
+func TestRecordFieldsBareEnqueueCopies(t *testing.T) {
+	var names []string
+	rt := reflect.TypeFor[slog.Record]()
+	for i := range rt.NumField() {
+		names = append(names, rt.Field(i).Name)
+	}
+	assert.Equal(t, []string{"Time", "Message", "Level", "PC", "front", "nFront", "back"}, names)
 }
