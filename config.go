@@ -196,7 +196,7 @@ type AsyncOptions struct {
 	// QueueSize is the capacity of the queue, in records. 0 means
 	// DefaultQueueSize; other values are rounded up to a power of two, and
 	// to at least 2.
-	// Each slot takes 336 bytes (on 64-bit platforms) whether used or not.
+	// Each slot takes 344 bytes (on 64-bit platforms) whether used or not.
 	QueueSize int
 	// Overflow is what a full queue does to the caller. The zero value is
 	// Block.

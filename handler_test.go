@@ -219,5 +219,5 @@ func TestCheckTakesNoQueueMemory(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	require.NoError(t, err)
 	assert.Equal(t, MaxQueueSize, st.Destinations[0].Capacity)
-	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(1<<20), "Check allocated the queues New would (336 bytes a slot)")
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(1<<20), "Check allocated the queues New would (344 bytes a slot)")
 }

@@ -326,7 +326,7 @@ func (r *results) summary() string {
 		allocs, _ := r.median("Memory/"+n, "allocs/record")
 		fmt.Fprintf(&b, "| %s | %.2f MB | %.1f MB | %.2f |\n", n, heap, rss, allocs)
 	}
-	b.WriteString("\nThe resident set grows by the queue's slots as they are first touched (8192 x 336 bytes) and the batch buffer; " +
+	b.WriteString("\nThe resident set grows by the queue's slots as they are first touched (8192 x 344 bytes) and the batch buffer; " +
 		"the allocation is slog's own, boxing the int argument, not hydra's.\n")
 
 	b.WriteString("\n### A call below the level (ns)\n\n| logger | ns/op |\n|---|---|\n")
