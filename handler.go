@@ -38,6 +38,11 @@ type Handler struct {
 	// configured: its records go to the default layer, counted in
 	// Stats.Unknown, until a Reload adds the layer.
 	unknown string
+	// floor is c.floor while the layer is chosen per record (layer nil,
+	// unknown empty), nil otherwise and in the zero Handler: Enabled on a
+	// disabled level then reads one field and one atomic, as few as
+	// slog's own handlers read.
+	floor *atomic.Int64
 }
 
 var _ slog.Handler = (*Handler)(nil)
@@ -121,6 +126,7 @@ func New(cfg Config) (*Handler, error) {
 		s.start()
 	}
 	h := &Handler{c: c}
+	h.setFloor()
 	if cfg.Monitor != nil {
 		c.startMonitor(h, *cfg.Monitor)
 	}
@@ -153,9 +159,9 @@ func NewHandler(cfg Config) *Handler {
 // Enabled reports whether a record at level could reach a destination: of
 // the bound layer, if WithAttrs bound one, else of any layer.
 func (h *Handler) Enabled(_ context.Context, level slog.Level) bool {
-	if c := h.c; c != nil && h.layer == nil && h.unknown == "" {
+	if p := h.floor; p != nil {
 		// The common case, with no call: what a disabled Debug costs.
-		if f := c.floor.Load(); f != floorDynamic {
+		if f := p.Load(); f != floorDynamic {
 			return int64(level) >= f
 		}
 	}
@@ -286,7 +292,16 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 		}
 	}
 	h2.scope = h.scope.withAttrs(attrs, int(h2.c.nScoped.Load()))
+	h2.setFloor()
 	return &h2
+}
+
+// setFloor sets floor from c, layer and unknown.
+func (h *Handler) setFloor() {
+	h.floor = nil
+	if h.layer == nil && h.unknown == "" {
+		h.floor = &h.c.floor
+	}
 }
 
 // WithGroup returns a Handler that qualifies the attributes of its records,
@@ -299,6 +314,7 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 	h2 := *h
 	h2.c = h.core()
 	h2.scope = h.scope.withGroup(name, int(h2.c.nScoped.Load()))
+	h2.setFloor()
 	return &h2
 }
 

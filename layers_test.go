@@ -168,6 +168,25 @@ func TestEnabled(t *testing.T) {
 	}
 }
 
+// Handlers that choose the layer per record answer Enabled from the
+// core's floor through one pointer; bound ones, and the zero Handler,
+// ask their layer.
+func TestEnabledReadsTheFloorOnlyUnbound(t *testing.T) {
+	h := newTest(t, oneLayer(Destination{Type: "null"}))
+	assert.Same(t, &h.c.floor, h.floor)
+	assert.Same(t, &h.c.floor, h.WithGroup("g").(*Handler).floor)
+	assert.Same(t, &h.c.floor, h.WithAttrs([]slog.Attr{slog.Int("a", 1)}).(*Handler).floor)
+	bound := h.WithAttrs([]slog.Attr{slog.String("layer", DefaultLayerName)}).(*Handler)
+	assert.Nil(t, bound.floor)
+	assert.Nil(t, bound.WithGroup("g").(*Handler).floor)
+	assert.Nil(t, h.WithAttrs([]slog.Attr{slog.String("layer", "nowhere")}).(*Handler).floor)
+	var zero Handler
+	assert.Nil(t, zero.floor)
+	assert.False(t, zero.Enabled(context.Background(), slog.LevelDebug))
+	assert.True(t, zero.Enabled(context.Background(), slog.LevelInfo))
+	assert.Same(t, &zeroCore().floor, zero.WithGroup("g").(*Handler).floor)
+}
+
 func TestUnknownLayersAreCountedAndReportedOnce(t *testing.T) {
 	var heard errorList
 	cfg, bufs := writerLayers("json", "AUDIT", DefaultLayerName)
