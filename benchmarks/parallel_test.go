@@ -207,6 +207,36 @@ func BenchmarkParallelOversub(b *testing.B) {
 	}
 }
 
+// BenchmarkParallelOneCaller runs every shape on every handler from one
+// goroutine, with GOMAXPROCS from -cpu. At -cpu 2 a core is left over:
+// the case an asynchronous handler is made for, a service whose loggers
+// do not keep every core busy, so that hydra's consumer formats and writes
+// on a core the callers are not using. Flush is timed, as in the other
+// families: a consumer slower than the caller shows.
+func BenchmarkParallelOneCaller(b *testing.B) {
+	for _, s := range parShapes {
+		b.Run(s.name, func(b *testing.B) {
+			for _, ph := range parHandlers {
+				b.Run(ph.name, func(b *testing.B) { runOneCaller(b, ph, s) })
+			}
+		})
+	}
+}
+
+func runOneCaller(b *testing.B, ph parHandler, s parShape) {
+	h, flush, closeH := ph.open(b, io.Discard, s.addSource)
+	defer closeH()
+	l := s.logger(slog.New(h))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		s.log(l)
+	}
+	flush()
+	b.StopTimer()
+	reportDrops(b, h)
+}
+
 func runParallel(b *testing.B, ph parHandler, s parShape, parallelism int) {
 	h, flush, closeH := ph.open(b, io.Discard, s.addSource)
 	defer closeH()
@@ -223,6 +253,11 @@ func runParallel(b *testing.B, ph parHandler, s parShape, parallelism int) {
 	})
 	flush() // the consumer's work is timed too
 	b.StopTimer()
+	reportDrops(b, h)
+}
+
+// reportDrops reports hydra's drops per record: under Block, 0.
+func reportDrops(b *testing.B, h slog.Handler) {
 	if hh, ok := h.(*hydra.Handler); ok {
 		b.ReportMetric(float64(hh.Stats().Dropped)/float64(b.N), "drops/op")
 	}

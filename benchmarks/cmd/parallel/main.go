@@ -1,5 +1,6 @@
-// Command parallel runs the parallel suite (BenchmarkParallelShapes and
-// BenchmarkParallelOversub, in parallel_test.go) and turns its output into
+// Command parallel runs the parallel suite (BenchmarkParallelShapes,
+// BenchmarkParallelOversub and BenchmarkParallelOneCaller, in
+// parallel_test.go) and turns its output into
 // a table of medians and ratios, a chart, and a CPU profile of hydra:
 //
 //	cd benchmarks && go run ./cmd/parallel
@@ -38,6 +39,7 @@ func main() {
 	benchtime := flag.String("benchtime", "100ms", "go test -benchtime for each benchmark")
 	cpus := flag.String("cpu", "1,2,4", "go test -cpu for BenchmarkParallelShapes")
 	oversubCPU := flag.String("oversub-cpu", "2", "go test -cpu for BenchmarkParallelOversub (4 goroutines per CPU)")
+	oneCallerCPU := flag.String("one-caller-cpu", "2", "go test -cpu for BenchmarkParallelOneCaller (one goroutine; \"\" skips it)")
 	skipRun := flag.Bool("skip-run", false, "do not run the benchmarks: read results/parallel.txt from an earlier run")
 	profile := flag.Bool("profile", true, "profile hydra-async at -cpu 2 into results/parallel-profile.txt")
 	profileTime := flag.String("profile-time", "2s", "go test -benchtime for each profile")
@@ -45,12 +47,17 @@ func main() {
 	out := flag.String("out", "results", "directory for the raw output, the table, the chart and the profile")
 	flag.Parse()
 	log.SetFlags(0)
-	if err := run(*rounds, *benchtime, *cpus, *oversubCPU, *skipRun, *profile, *profileTime, *in, *out); err != nil {
+	suite := []family{{"Shapes", *cpus}, {"Oversub", *oversubCPU}, {"OneCaller", *oneCallerCPU}}
+	if err := run(*rounds, *benchtime, suite, *skipRun, *profile, *profileTime, *in, *out); err != nil {
 		log.Fatal("parallel: ", err)
 	}
 }
 
-func run(rounds int, benchtime, cpus, oversubCPU string, skipRun, profile bool, profileTime, in, out string) error {
+// family is one benchmark of the suite, BenchmarkParallel<name>, and the
+// -cpu list it runs at ("" skips it).
+type family struct{ name, cpus string }
+
+func run(rounds int, benchtime string, suite []family, skipRun, profile bool, profileTime, in, out string) error {
 	if _, err := os.Stat("parallel_test.go"); err != nil {
 		return errors.New("run it from the benchmarks directory: cd benchmarks && go run ./cmd/parallel")
 	}
@@ -69,13 +76,14 @@ func run(rounds int, benchtime, cpus, oversubCPU string, skipRun, profile bool, 
 		w := io.MultiWriter(f, os.Stdout)
 		for r := range rounds {
 			fmt.Fprintf(os.Stderr, "round %d of %d\n", r+1, rounds)
-			if err := goTest(w, "^BenchmarkParallelShapes$", cpus, benchtime); err != nil {
-				f.Close()
-				return err
-			}
-			if err := goTest(w, "^BenchmarkParallelOversub$", oversubCPU, benchtime); err != nil {
-				f.Close()
-				return err
+			for _, fam := range suite {
+				if fam.cpus == "" {
+					continue
+				}
+				if err := goTest(w, "^BenchmarkParallel"+fam.name+"$", fam.cpus, benchtime); err != nil {
+					f.Close()
+					return err
+				}
 			}
 		}
 		if err := f.Close(); err != nil {
@@ -252,15 +260,16 @@ func formatNs(v float64) string {
 }
 
 var titles = map[string]string{
-	"Shapes":  "b.RunParallel, GOMAXPROCS goroutines",
-	"Oversub": "b.SetParallelism(4): 4 goroutines per CPU",
+	"Shapes":    "b.RunParallel, GOMAXPROCS goroutines",
+	"Oversub":   "b.SetParallelism(4): 4 goroutines per CPU",
+	"OneCaller": "one goroutine, GOMAXPROCS from -cpu (a core left for hydra's consumer)",
 }
 
 // markdown writes, per family, the median ns/op of each handler by shape
 // and -cpu with hydra's ratios, then the medians of B/op and allocs/op.
 func (r results) markdown() string {
 	var sb strings.Builder
-	for _, family := range []string{"Shapes", "Oversub"} {
+	for _, family := range []string{"Shapes", "Oversub", "OneCaller"} {
 		cpus := r.cpus(family)
 		if len(cpus) == 0 {
 			continue

@@ -12,6 +12,8 @@ BenchmarkParallelShapes/bare/slog-json-2     	 1000	       700.0 ns/op	       0 
 BenchmarkParallelShapes/bare/hydra-async-2   	 1000	       300.0 ns/op	         0 drops/op	       8 B/op	       1 allocs/op
 BenchmarkParallelShapes/bare/phuslu-2        	 1000	       200.0 ns/op	       0 B/op	       0 allocs/op
 BenchmarkParallelOversub/kv10/hydra-sync-2   	 1000	      1200 ns/op	         0 drops/op	     208 B/op	       1 allocs/op
+BenchmarkParallelOneCaller/bare/slog-json-2  	 1000	       800.0 ns/op	       0 B/op	       0 allocs/op
+BenchmarkParallelOneCaller/bare/hydra-async-2	 1000	       400.0 ns/op	         0 drops/op	       0 B/op	       0 allocs/op
 BenchmarkCallerParallel/floor-2              	 1000	       100.0 ns/op
 PASS
 `
@@ -21,7 +23,7 @@ func TestParseAndTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := len(r), 5; got != want {
+	if got, want := len(r), 7; got != want {
 		t.Fatalf("parsed %d benchmarks, want %d: %v", got, want, r)
 	}
 	if got, _ := r.median(key{"Shapes", "bare", "slog-json", 2}, "ns/op"); got != 600 {
@@ -55,7 +57,8 @@ BenchmarkParallelShapes/any/hydra-sync-2 1 700 ns/op
 		t.Errorf("per-round ratio = %s, want %s (the median of 0.9, 0.9, 0.7)", got, want)
 	}
 	md := r.markdown()
-	for _, want := range []string{"| bare | 2 |  | 600 | 200 | 300 |  | 0.50 | 1.50 |  |  |", "| bare | 1 |  | 900 |", "| bare |  | 0 / 0 | 0 / 0 | 8 / 1 |  |"} {
+	for _, want := range []string{"| bare | 2 |  | 600 | 200 | 300 |  | 0.50 | 1.50 |  |  |", "| bare | 1 |  | 900 |", "| bare |  | 0 / 0 | 0 / 0 | 8 / 1 |  |",
+		"### BenchmarkParallelOneCaller: one goroutine", "| bare | 2 |  | 800 |  | 400 |  | 0.50 |  |  |  |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("table lacks %q:\n%s", want, md)
 		}
