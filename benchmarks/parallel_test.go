@@ -1,7 +1,8 @@
 package benchmarks
 
 // The parallel suite: every case run with b.RunParallel, as the public
-// slog benchmark harnesses run them, with hydra next to slog.JSONHandler
+// slog benchmark harnesses run them (and once more from one goroutine,
+// BenchmarkParallelOneCaller), with hydra next to slog.JSONHandler
 // and phuslu/log's slog handler, over record shapes from a bare message to
 // a 4-level nested group of 100 attributes. Every handler writes JSON to
 // the same sink. zap and zerolog are not here: this module uses them

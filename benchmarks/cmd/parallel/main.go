@@ -1,7 +1,7 @@
 // Command parallel runs the parallel suite (BenchmarkParallelShapes,
 // BenchmarkParallelOversub and BenchmarkParallelOneCaller, in
-// parallel_test.go) and turns its output into
-// a table of medians and ratios, a chart, and a CPU profile of hydra:
+// parallel_test.go) and turns its output into a table of medians and
+// ratios, a chart, and a CPU profile of hydra:
 //
 //	cd benchmarks && go run ./cmd/parallel
 //
